@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "gosgate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gosgated", targets: ["gosgated"]),
+        .executable(name: "gosgatectl", targets: ["gosgatectl"]),
+        .executable(name: "gosgate-stand", targets: ["gosgate-stand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // System OpenSSL 3 (libcrypto + libssl) with inline shims for macros Swift cannot import.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // PC/SC lite (winscard API) for the token reader.
+        .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+
+        .target(name: "GOST", dependencies: ["COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1")]),
+        .target(name: "TLS", dependencies: [
+            "COpenSSL", "GOST",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "Upstream", dependencies: [
+            "TLS",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Token", dependencies: [
+            "CPCSC", "GOST",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
+
+        .executableTarget(name: "gosgated", dependencies: [
+            "Config", "Store", "GOST",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gosgatectl", dependencies: [
+            "Config", "GOST", "TLS", "Upstream", "Token",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gosgate-stand", dependencies: [
+            "Config", "GOST",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "gosgate-vcard", dependencies: [
+            "GOST",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Shared by the test targets: runs peers nobody here wrote (openssl CLI with the GOST engine).
+        .target(name: "TestSupport", dependencies: ["GOST"], path: "Tests/TestSupport"),
+        .testTarget(name: "GOSTTests", dependencies: ["GOST", "TestSupport"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "GOST", "TestSupport"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "TLS", "TestSupport"]),
+        .testTarget(name: "TokenTests", dependencies: ["Token", "GOST", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "GOST", "TestSupport"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
