@@ -61,6 +61,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "gosgate-bench", dependencies: [
+            "GOST", "TLS", "Upstream", "Token",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Shared by the test targets: runs peers nobody here wrote (openssl CLI with the GOST engine).
         .target(name: "TestSupport", dependencies: ["GOST"], path: "Tests/TestSupport"),
         .testTarget(name: "GOSTTests", dependencies: ["GOST", "TestSupport"]),

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Config
+
+/// `gosgatectl`: the admin's command line. Offline toolboxes (`gost`, `diagnose`) work without a daemon.
+@main
+struct GosgateCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gosgatectl",
+        abstract: "Administer a gosgate EPGU gateway and debug GOST signatures, TLS and tokens.",
+        version: GosgateVersion.current,
+        subcommands: [GostCommand.self, DiagnoseCommand.self]
+    )
+}
