@@ -78,4 +78,31 @@ static inline int gg_evp_pkey_ctx_set_signature_md(EVP_PKEY_CTX *ctx, const EVP_
     return EVP_PKEY_CTX_set_signature_md(ctx, md);
 }
 
+/* --- TLS module (Sources/TLS) --- */
+
+static inline uint64_t gg_ssl_op_no_renegotiation(void) { return SSL_OP_NO_RENEGOTIATION; }
+
+static inline uint64_t gg_ssl_op_no_compression(void) { return SSL_OP_NO_COMPRESSION; }
+
+static inline uint64_t gg_ssl_op_no_ticket(void) { return SSL_OP_NO_TICKET; }
+
+static inline long gg_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+
+static inline int gg_ssl_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+
+static inline long gg_ssl_ctx_sess_set_cache_size(SSL_CTX *ctx, long size) {
+    return SSL_CTX_sess_set_cache_size(ctx, size);
+}
+
+static inline long gg_ssl_ctx_set_tlsext_servername_callback(SSL_CTX *ctx, int (*callback)(SSL *, int *, void *)) {
+    return SSL_CTX_set_tlsext_servername_callback(ctx, callback);
+}
+
+/* RFC 2253 order (CN first) but UTF-8 kept as is, so Cyrillic names stay readable. */
+static inline unsigned long gg_xn_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
+static inline long gg_bio_set_mem_eof_return(BIO *bio, long value) { return BIO_set_mem_eof_return(bio, value); }
+
+static inline int gg_sk_x509_name_num(const STACK_OF(X509_NAME) *stack) { return sk_X509_NAME_num(stack); }
+
 #endif
