@@ -1,6 +1,5 @@
 # gosgate: `make test` and `make demo` each install what is missing, build, and run.
 SWIFT ?= swift
-BIN := $(shell $(SWIFT) build --show-bin-path 2>/dev/null)
 
 .PHONY: deps build test demo bench release clean-rig
 

@@ -40,6 +40,10 @@ let package = Package(
             "CPCSC", "GOST",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "ESIA", dependencies: [
+            "GOST",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
 
@@ -72,6 +76,7 @@ let package = Package(
         .testTarget(name: "TLSTests", dependencies: ["TLS", "GOST", "TestSupport"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "TLS", "TestSupport"]),
         .testTarget(name: "TokenTests", dependencies: ["Token", "GOST", "TestSupport"]),
+        .testTarget(name: "ESIATests", dependencies: ["ESIA", "GOST", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GOST", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     ],

@@ -114,7 +114,7 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         let verification = try store.verifyAudit()
         #expect(verification.isIntact)
         #expect(verification.count == 5)
-        #expect(verification.headHash == store.auditTail(limit: 1).last?.hash)
+        #expect(try verification.headHash == store.auditTail(limit: 1).last?.hash)
     }
 
     /// The first record's hash, recomputed by the openssl CLI from the documented layout.
