@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         // System OpenSSL 3 (libcrypto + libssl) with inline shims for macros Swift cannot import.
@@ -40,9 +41,31 @@ let package = Package(
             "CPCSC", "GOST",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Linux kernel interfaces not in Glibc's overlay (NTP state).
+        .target(name: "CLinux"),
         .target(name: "ESIA", dependencies: [
-            "GOST",
+            "GOST", "CLinux",
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Gateway", dependencies: [
+            "TLS", "Upstream", "ESIA", "Store", "Config", "GOST",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Stand", dependencies: [
+            "Gateway", "TLS", "GOST", "ESIA",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // libsystemd: sd_notify, journald, socket activation.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "Systemd", dependencies: [
+            "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -57,7 +80,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gosgate-stand", dependencies: [
-            "Config", "GOST",
+            "Config", "GOST", "Stand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gosgate-vcard", dependencies: [
@@ -77,6 +100,9 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "TLS", "TestSupport"]),
         .testTarget(name: "TokenTests", dependencies: ["Token", "GOST", "TestSupport"]),
         .testTarget(name: "ESIATests", dependencies: ["ESIA", "GOST", "TestSupport"]),
+        .testTarget(name: "StandTests", dependencies: ["Stand", "GOST", "ESIA", "TestSupport"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Stand", "TestSupport"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GOST", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
     ],
