@@ -44,6 +44,12 @@ public enum VerificationFailure: Equatable, Sendable, CustomStringConvertible {
     case structureInvalid(String)
     /// The signer certificate is outside its validity period at the signing time.
     case certificateNotValidAtSigningTime(String)
+    /// The signer certificate is outside its validity period at the moment the caller asked about.
+    case certificateNotValid(String)
+    /// CAdES-BES was required but the signed attributes carry no signingCertificateV2.
+    case signingCertificateMissing
+    /// The signer certificate, digest or signature algorithm is not GOST R 34.10/34.11-2012.
+    case unsupportedAlgorithm(String)
 
     public var description: String {
         switch self {
@@ -61,6 +67,12 @@ public enum VerificationFailure: Equatable, Sendable, CustomStringConvertible {
             return "not a CAdES-BES detached SignedData: \(why)"
         case .certificateNotValidAtSigningTime(let why):
             return "signer certificate not valid at signing time: \(why)"
+        case .certificateNotValid(let why):
+            return "signer certificate not valid: \(why)"
+        case .signingCertificateMissing:
+            return "no signingCertificateV2 signed attribute, which CAdES-BES requires (plain CMS, e.g. from openssl cms -sign)"
+        case .unsupportedAlgorithm(let why):
+            return "not a GOST R 34.10-2012 signature: \(why)"
         }
     }
 }

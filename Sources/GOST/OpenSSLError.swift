@@ -10,7 +10,7 @@ enum OpenSSLError {
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            reasons.append(String(cString: buffer))
+            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return reasons.isEmpty ? "no OpenSSL error recorded" : reasons.joined(separator: "; ")
     }
