@@ -230,7 +230,7 @@ public struct GOSTCertificate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Runs `body` with the OpenSSL `X509 *` (for the TLS module); do not free or keep it.
-    public func withUnsafeX509<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
+    public func withUnsafeX509<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
         try body(handle.x509)
     }
 

@@ -142,7 +142,7 @@ public final class GOSTPrivateKey: @unchecked Sendable, CustomStringConvertible 
     }
 
     /// Runs `body` with the OpenSSL `EVP_PKEY *` (for the TLS module); do not free or keep it.
-    public func withUnsafeEVPKey<R>(_ body: (OpaquePointer) throws -> R) rethrows -> R {
+    public func withUnsafeEVPKey<R, E: Error>(_ body: (OpaquePointer) throws(E) -> R) throws(E) -> R {
         try body(pkey)
     }
 
