@@ -98,8 +98,11 @@ static inline long gg_ssl_ctx_set_tlsext_servername_callback(SSL_CTX *ctx, int (
     return SSL_CTX_set_tlsext_servername_callback(ctx, callback);
 }
 
-/* RFC 2253 order (CN first) but UTF-8 kept as is, so Cyrillic names stay readable. */
-static inline unsigned long gg_xn_flags_rfc2253_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+/* RFC 2253 escaping in certificate order (as `openssl x509 -subject` lists it), UTF-8 kept as is so
+   Cyrillic names stay readable. */
+static inline unsigned long gg_xn_flags_utf8(void) {
+    return (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) & ~ASN1_STRFLGS_ESC_MSB;
+}
 
 static inline long gg_bio_set_mem_eof_return(BIO *bio, long value) { return BIO_set_mem_eof_return(bio, value); }
 

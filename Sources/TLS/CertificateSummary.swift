@@ -3,7 +3,7 @@ import Foundation
 
 /// What a person needs to know about one certificate of a peer's chain.
 public struct CertificateSummary: Hashable, Sendable, Codable, CustomStringConvertible {
-    /// Subject distinguished name, RFC 2253 order (`CN=…,O=…`), UTF-8.
+    /// Subject distinguished name in certificate order (`C=RU,O=…,CN=…`), RFC 2253 escaping, UTF-8.
     public let subject: String
     /// Issuer distinguished name, same format.
     public let issuer: String
@@ -69,7 +69,7 @@ public struct CertificateSummary: Hashable, Sendable, Codable, CustomStringConve
 
     private static func name(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
-        return MemoryBIO.text { bio in _ = X509_NAME_print_ex(bio, name, 0, gg_xn_flags_rfc2253_utf8()) }
+        return MemoryBIO.text { bio in _ = X509_NAME_print_ex(bio, name, 0, gg_xn_flags_utf8()) }
     }
 
     private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date {

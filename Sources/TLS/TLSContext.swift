@@ -29,12 +29,8 @@ public final class TLSContext: @unchecked Sendable {
         self.context = context
         self.configuration = configuration
         self.sessionCache = TLSSessionCache()
-        do {
-            try configure()
-        } catch {
-            SSL_CTX_free(context)
-            throw error
-        }
+        // On failure `deinit` frees the context: every stored property is set by now.
+        try configure()
     }
 
     deinit {
