@@ -20,8 +20,7 @@ public struct OAuthClientSecret: Sendable, Equatable {
 
     /// Signs `signedString` with `signer`.
     public static func make(signedString: String, signer: any DigestSigner) async throws -> OAuthClientSecret {
-        let digest = try Streebog.hash256(Data(signedString.utf8))
-        let signature = try await signer.sign(digest: digest)
+        let signature = try await RawSignature.sign(message: Data(signedString.utf8), signer: signer)
         guard signature.count == 64 else {
             throw ESIAError.invalidRequest("ESIA OAuth needs a 256-bit key; the signer returned \(signature.count) bytes")
         }
