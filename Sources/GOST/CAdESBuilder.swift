@@ -16,6 +16,17 @@ public enum CAdESBuilder {
     /// byte order fails here and not at ESIA.
     /// - Throws: `GOSTError`, or whatever the signer throws (PIN, token errors) unchanged.
     public static func sign(content: Data, signer: any DigestSigner, signingTime: Date = Date()) async throws -> Data {
+        let digestSize = try signer.certificate.requireGOST().digest
+        return try await sign(contentDigest: Streebog.hash(content, size: digestSize), signer: signer, signingTime: signingTime)
+    }
+
+    /// Like `sign(content:…)` with the content read from a file in chunks (never whole).
+    public static func sign(contentFile path: String, signer: any DigestSigner, signingTime: Date = Date()) async throws -> Data {
+        let digestSize = try signer.certificate.requireGOST().digest
+        return try await sign(contentDigest: Streebog.hash(fileAt: path, size: digestSize), signer: signer, signingTime: signingTime)
+    }
+
+    private static func sign(contentDigest: Data, signer: any DigestSigner, signingTime: Date) async throws -> Data {
         try GOSTEngine.ensureLoaded()
         let certificate = signer.certificate
         let publicKey = try certificate.publicKey
@@ -25,8 +36,7 @@ public enum CAdESBuilder {
 
         let signedAttributes: [CMSAttribute]
         do {
-            signedAttributes = try attributes(content: content, digestSize: digestSize, certificate: certificate,
-                                              signingTime: signingTime)
+            signedAttributes = try attributes(contentDigest: contentDigest, certificate: certificate, signingTime: signingTime)
         } catch let error as GOSTError {
             throw error
         } catch {
@@ -63,9 +73,8 @@ public enum CAdESBuilder {
         return Data(serializer.serializedBytes)
     }
 
-    private static func attributes(content: Data, digestSize: Streebog.Size, certificate: GOSTCertificate,
+    private static func attributes(contentDigest: Data, certificate: GOSTCertificate,
                                    signingTime: Date) throws -> [CMSAttribute] {
-        let messageDigest = try Streebog.hash(content, size: digestSize)
         let certificateID = ESSCertIDv2(
             hashAlgorithm: .withNullParameters(.streebog256),
             certificateHash: ASN1OctetString(contentBytes: ArraySlice(try Streebog.hash256(certificate.der))),
@@ -74,7 +83,7 @@ public enum CAdESBuilder {
         return [
             try CMSAttribute(type: .contentTypeAttribute, value: ASN1ObjectIdentifier.cmsData),
             try CMSAttribute(type: .signingTimeAttribute, value: CMSTime(signingTime)),
-            try CMSAttribute(type: .messageDigestAttribute, value: ASN1OctetString(contentBytes: ArraySlice(messageDigest))),
+            try CMSAttribute(type: .messageDigestAttribute, value: ASN1OctetString(contentBytes: ArraySlice(contentDigest))),
             try CMSAttribute(type: .signingCertificateV2Attribute,
                              value: SigningCertificateV2(certificates: [certificateID], policies: nil)),
         ]

@@ -26,6 +26,19 @@ public enum GOSTError: Error, Equatable, Sendable, CustomStringConvertible {
         case .io(let message): return message
         }
     }
+
+    /// A stable machine-readable code for JSON output (`{"code": …, "message": …}`).
+    public var code: String {
+        switch self {
+        case .engineUnavailable: return "engine_unavailable"
+        case .malformedInput: return "malformed_input"
+        case .unsupportedKey: return "unsupported_key"
+        case .certificateRejected: return "certificate_rejected"
+        case .signingFailed: return "signing_failed"
+        case .verificationFailed(let failure): return failure.code
+        case .io: return "io_error"
+        }
+    }
 }
 
 /// Which check of a signature verification failed.
@@ -73,6 +86,22 @@ public enum VerificationFailure: Equatable, Sendable, CustomStringConvertible {
             return "no signingCertificateV2 signed attribute, which CAdES-BES requires (plain CMS, e.g. from openssl cms -sign)"
         case .unsupportedAlgorithm(let why):
             return "not a GOST R 34.10-2012 signature: \(why)"
+        }
+    }
+
+    /// A stable machine-readable code naming the failed check.
+    public var code: String {
+        switch self {
+        case .contentDigestMismatch: return "content_digest_mismatch"
+        case .signatureInvalid: return "signature_invalid"
+        case .signedAttributeInvalid: return "signed_attribute_invalid"
+        case .signingCertificateMismatch: return "signing_certificate_mismatch"
+        case .signerCertificateMissing: return "signer_certificate_missing"
+        case .structureInvalid: return "structure_invalid"
+        case .certificateNotValidAtSigningTime: return "certificate_not_valid_at_signing_time"
+        case .certificateNotValid: return "certificate_not_valid"
+        case .signingCertificateMissing: return "signing_certificate_v2_missing"
+        case .unsupportedAlgorithm: return "unsupported_algorithm"
         }
     }
 }

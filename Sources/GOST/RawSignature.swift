@@ -8,7 +8,16 @@ public enum RawSignature {
     /// - Returns: `s‖r`, big-endian halves.
     public static func sign(message: Data, signer: any DigestSigner) async throws -> Data {
         let keySize = try signer.certificate.requireGOST()
-        let digest = try Streebog.hash(message, size: keySize.digest)
+        return try await sign(digest: Streebog.hash(message, size: keySize.digest), keySize: keySize, signer: signer)
+    }
+
+    /// Like `sign(message:…)` with the message read from a file in chunks.
+    public static func sign(messageFile path: String, signer: any DigestSigner) async throws -> Data {
+        let keySize = try signer.certificate.requireGOST()
+        return try await sign(digest: Streebog.hash(fileAt: path, size: keySize.digest), keySize: keySize, signer: signer)
+    }
+
+    private static func sign(digest: Data, keySize: GOSTKeySize, signer: any DigestSigner) async throws -> Data {
         let signature = try await signer.sign(digest: digest)
         guard signature.count == keySize.signatureByteCount else {
             throw GOSTError.signingFailed("the signer returned \(signature.count) bytes; a \(keySize) signature is \(keySize.signatureByteCount) bytes (s‖r)")
