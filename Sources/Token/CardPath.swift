@@ -10,6 +10,13 @@ public struct CardPath: Sendable, Hashable, CustomStringConvertible {
         self.fileIDs = fileIDs
     }
 
+    /// A path written in the source (the Rutoken profile's defaults).
+    @usableFromInline
+    init(literal fileIDs: [UInt16]) {
+        precondition(fileIDs.first == 0x3F00 && fileIDs.count >= 2, "card path literals start at 3F00")
+        self.fileIDs = fileIDs
+    }
+
     /// Parses `3F00/1000/6002/0001`, `3F00:1000:…` or `3F00100060020001` (hex, four digits per file).
     public init(parsing text: String) throws(TokenError) {
         let digits = text.filter { $0 != "/" && $0 != ":" && $0 != " " }

@@ -4,13 +4,16 @@ struct CommandAPDU: Sendable, CustomStringConvertible {
     let ins: UInt8
     let p1: UInt8
     let p2: UInt8
-    let data: [UInt8]
+    private(set) var data: [UInt8]
+    /// The data is secret (a PIN): buffers holding it are zeroed after use.
+    let isSensitive: Bool
     /// Expected response length: nil for none, 256 is encoded as `00`.
     let le: Int?
     /// What the command is, for logs and errors; never includes the data.
     let name: String
 
-    init(_ name: String, cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = [], le: Int? = nil) {
+    init(_ name: String, cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = [], le: Int? = nil,
+         isSensitive: Bool = false) {
         precondition(data.count <= 255, "short APDUs carry at most 255 data bytes")
         precondition(le.map { (1...256).contains($0) } ?? true, "Le is 1...256 in a short APDU")
         self.name = name
@@ -20,6 +23,12 @@ struct CommandAPDU: Sendable, CustomStringConvertible {
         self.p2 = p2
         self.data = data
         self.le = le
+        self.isSensitive = isSensitive
+    }
+
+    /// Zeroes the data in place (best effort: Swift may have made copies, which `PCSCCard` zeroes too).
+    mutating func wipe() {
+        for index in data.indices { data[index] = 0 }
     }
 
     /// The wire encoding: header, then Lc + data when there is data, then Le when a response is expected.

@@ -57,7 +57,9 @@ final class PCSCCard {
 
     /// Sends `command`, following `61 xx` (GET RESPONSE) and `6C xx` (wrong Le) as T=0 cards need.
     func transmit(_ command: CommandAPDU) throws(TokenError) -> ResponseAPDU {
-        var response = try exchange(command.bytes, name: command.name)
+        var bytes = command.bytes
+        defer { if command.isSensitive { for index in bytes.indices { bytes[index] = 0 } } }
+        var response = try exchange(bytes, name: command.name)
         if response.statusWord & 0xFF00 == 0x6C00 {
             let le = Int(response.statusWord & 0xFF)
             let retry = CommandAPDU(command.name, cla: command.cla, ins: command.ins, p1: command.p1, p2: command.p2,

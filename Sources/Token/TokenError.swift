@@ -47,6 +47,10 @@ public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
     case signatureSelfCheckFailed(String)
     /// The caller waited in the signing queue past its deadline; the token was busy.
     case queueTimeout(waited: Duration)
+    /// The caller stopped waiting (its task was cancelled) before the operation started.
+    case cancelled
+    /// The digest has the wrong length for the key.
+    case digestInvalid(String)
     /// The signer was shut down.
     case shutDown
 
@@ -99,6 +103,10 @@ public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the token's signature does not verify with its certificate: \(message)"
         case .queueTimeout(let waited):
             return "gave up after waiting \(waited.tokenText) for the token, which was busy with other signatures"
+        case .cancelled:
+            return "the signing request was cancelled before the token got to it"
+        case .digestInvalid(let message):
+            return "cannot sign this digest: \(message)"
         case .shutDown:
             return "the token signer has been shut down"
         }
