@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// A journald instance of our own: `systemd-journald <namespace>` listens on
+/// `/run/systemd/journal.<namespace>/socket` and `journalctl --namespace=` reads what it stored.
+/// Needs root and the systemd package; skips the test otherwise. Stopped by its PID, and its
+/// files removed, when the test ends.
+final class PrivateJournal: @unchecked Sendable {
+    // @unchecked: fields are set in init and only read afterwards.
+
+    static let journald = "/usr/lib/systemd/systemd-journald"
+    static let journalctl = "/usr/bin/journalctl"
+
+    let namespace: String
+    let socketPath: String
+    private let process: Process
+
+    private init(namespace: String, process: Process) {
+        self.namespace = namespace
+        self.socketPath = "/run/systemd/journal.\(namespace)/socket"
+        self.process = process
+    }
+
+    static func start() throws -> PrivateJournal {
+        try #require(getuid() == 0, "a private journald needs root; the fake-socket tests cover the protocol")
+        try #require(FileManager.default.isExecutableFile(atPath: journald) && FileManager.default.isExecutableFile(atPath: journalctl),
+                     "systemd-journald and journalctl come with the systemd package")
+        let namespace = "gosgatetest" + String(UUID().uuidString.prefix(8)).lowercased()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: journald)
+        process.arguments = [namespace]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let journal = PrivateJournal(namespace: namespace, process: process)
+        for _ in 0..<400 {
+            if FileManager.default.fileExists(atPath: journal.socketPath) { return journal }
+            guard process.isRunning else { break }
+            usleep(25_000)
+        }
+        journal.stop()
+        throw ListenerFailure("systemd-journald \(namespace) did not create \(journal.socketPath)")
+    }
+
+    /// The entries matching `match` as `journalctl -o json --all` prints them, waiting up to 10 s
+    /// for `count` of them (journald writes asynchronously).
+    func entries(matching match: String, count: Int) throws -> [[String: Any]] {
+        var found: [[String: Any]] = []
+        for _ in 0..<100 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.journalctl)
+            process.arguments = ["--namespace=\(namespace)", "-o", "json", "--all", "--no-pager", match]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            found = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            if found.count >= count { return found }
+            usleep(100_000)
+        }
+        return found
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        let machineID = (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        for path in ["/run/systemd/journal.\(namespace)", "/var/log/journal/\(machineID).\(namespace)",
+                     "/run/log/journal/\(machineID).\(namespace)"] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+}
