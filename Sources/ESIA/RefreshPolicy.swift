@@ -42,7 +42,7 @@ public struct RefreshPolicy: Sendable {
 
 extension Duration {
     /// This duration in (fractional) seconds.
-    var seconds: TimeInterval {
+    public var seconds: TimeInterval {
         let (whole, attoseconds) = components
         return TimeInterval(whole) + TimeInterval(attoseconds) / 1e18
     }

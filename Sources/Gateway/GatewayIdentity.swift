@@ -1,0 +1,21 @@
+import ESIA
+import Foundation
+
+/// An identity as the running gateway uses it: where its EPGU is, and its token manager.
+public struct GatewayIdentity: Sendable {
+    public let name: String
+    public let environment: String
+    /// EPGU origin of the identity's environment: the only host its calls can reach.
+    public let epguOrigin: URL
+    public let tokens: TokenManager
+
+    public init(name: String, environment: String, epguOrigin: URL, tokens: TokenManager) {
+        self.name = name
+        self.environment = environment
+        self.epguOrigin = epguOrigin
+        self.tokens = tokens
+    }
+
+    /// Quota scope: EPGU counts per information system, i.e. per identity in one environment.
+    var quotaScope: String { "\(environment)/\(name)" }
+}

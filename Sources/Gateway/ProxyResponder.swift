@@ -1,0 +1,329 @@
+import ESIA
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Store
+
+/// The gateway's main job: authenticate an internal system, pick its identity, keep EPGU's quotas,
+/// inject the ESIA token, forward to the pinned EPGU origin, stream the answer back, and audit it.
+public struct ProxyResponder: HTTPResponder {
+    public typealias Context = GatewayRequestContext
+
+    /// Header naming the identity to act as, when the client may choose.
+    public static let identityHeader = HTTPField.Name("X-Gosgate-Identity")!
+
+    let routes = RouteTable()
+    let store: GatewayStore
+    let identities: [String: GatewayIdentity]
+    let governor: QuotaGovernor
+    let systemWindows: [QuotaWindow]
+    let ordersWindow: QuotaWindow
+    let epgu: any EPGUClient
+    let auditor: CallAuditor
+    let metrics: GatewayMetrics
+    let settings: ProxySettings
+    let logger: Logger
+
+    public init(store: GatewayStore, identities: [String: GatewayIdentity], governor: QuotaGovernor,
+                systemWindows: [QuotaWindow], ordersWindow: QuotaWindow, epgu: any EPGUClient, auditor: CallAuditor,
+                metrics: GatewayMetrics, settings: ProxySettings, logger: Logger) {
+        self.store = store
+        self.identities = identities
+        self.governor = governor
+        self.systemWindows = systemWindows
+        self.ordersWindow = ordersWindow
+        self.epgu = epgu
+        self.auditor = auditor
+        self.metrics = metrics
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// What is known about a call so far, for metrics, logs and the audit record.
+    struct Call: Sendable {
+        let requestID: String
+        let started = ContinuousClock.now
+        let method: String
+        var path = "-"
+        var route: EPGURoute?
+        var client: String?
+        var identity: String?
+        var generation: UInt64?
+        var orderID: String?
+        var replayed = false
+
+        func detail(status: Int, requestDigest: String, responseDigest: String, outcome: String) -> [String: String] {
+            var detail: [String: String] = [
+                "request_id": requestID, "method": method, "path": path, "status": String(status),
+                "duration_ms": String(Int((ContinuousClock.now - started) / .milliseconds(1))),
+                "request_sha": requestDigest, "response_sha": responseDigest, "outcome": outcome,
+            ]
+            if let identity { detail["identity"] = identity }
+            if let generation { detail["token_generation"] = String(generation) }
+            if let orderID { detail["order_id"] = orderID }
+            if replayed { detail["replayed"] = "true" }
+            return detail
+        }
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        var call = Call(requestID: HeaderHygiene.requestID(from: request.headers), method: request.method.rawValue)
+        do {
+            return try await proxy(request, context: context, call: &call)
+        } catch let answer as LocalAnswer {
+            metrics.recordRequest(route: call.route?.name ?? "-", status: Int(answer.status.code), client: call.client ?? "-")
+            logger.info("refused locally", metadata: [
+                "request_id": .string(call.requestID), "client": .string(call.client ?? "-"),
+                "route": .string(call.route?.name ?? "-"), "status": .stringConvertible(answer.status.code),
+                "code": .string(answer.code),
+            ])
+            return answer.response(requestID: call.requestID)
+        }
+    }
+
+    private func proxy(_ request: Request, context: Context, call: inout Call) async throws -> Response {
+        // 1. The target must be a plain path on a documented endpoint.
+        let target: RequestTargetPolicy.Target
+        do {
+            target = try RequestTargetPolicy.check(request.head.path ?? "")
+        } catch {
+            throw LocalAnswer.badTarget(error)
+        }
+        if let authority = request.head.authority, !RequestTargetPolicy.isAcceptableHost(authority) {
+            throw LocalAnswer.badHost
+        }
+        call.path = target.path
+        let route: EPGURoute
+        switch routes.match(method: request.method.rawValue, path: target.path) {
+        case .route(let matched, let parameters):
+            route = matched
+            call.orderID = parameters["orderId"]
+        case .methodNotAllowed(let allowed):
+            throw LocalAnswer.methodNotAllowed(allowed)
+        case .notFound:
+            throw LocalAnswer.notFound
+        }
+        call.route = route
+
+        // 2. Who is calling, and as whom.
+        let policy = try authenticate(request.headers)
+        call.client = policy.name
+        guard policy.allows(route: route.name) else { throw LocalAnswer.forbiddenRoute(route.name) }
+        guard policy.allows(address: context.remoteAddress) else { throw LocalAnswer.forbiddenAddress }
+        let identityName = try policy.identity(requested: request.headers[Self.identityHeader])
+        guard let identity = identities[identityName] else { throw LocalAnswer.unknownIdentity(identityName) }
+        call.identity = identity.name
+
+        // 3. Nothing leaves unaudited.
+        guard auditor.isHealthy else { throw LocalAnswer.auditUnavailable }
+
+        // 4. The body: small ones are held (replayable, and the order's serviceCode is readable).
+        let requestDigest = BodyDigest(keepingPrefix: 64 * 1024)
+        let body = try await prepareBody(request, digest: requestDigest)
+
+        // 5. EPGU's limits, waiting fairly instead of failing at once.
+        let admission: QuotaGovernor.Admission
+        do {
+            admission = try await governor.admit(counters(for: route, identity: identity, body: requestDigest.prefix),
+                                                 client: policy.name, pauseScope: identity.quotaScope,
+                                                 deadline: Date().addingTimeInterval(settings.queueDeadline.seconds))
+        } catch {
+            throw LocalAnswer.quota(error)
+        }
+
+        // 6. The token, then EPGU.
+        var lease = route.needsToken ? try await leaseToken(identity) : nil
+        call.generation = lease?.generation
+        var upstream = try await send(request, target: target, identity: identity, lease: lease, body: body, call: call)
+
+        if upstream.status == .unauthorized, let rejected = lease {
+            await identity.tokens.invalidate(generation: rejected.generation)
+            let canReplay: Bool
+            switch body {
+            case .none, .buffered: canReplay = route.safeToReplay
+            case .stream: canReplay = false
+            }
+            await Self.discard(upstream.body)
+            guard canReplay else {
+                try? auditor.record(kind: .proxy, actor: policy.name, subject: route.name,
+                                    detail: call.detail(status: 401, requestDigest: requestDigest.finish(),
+                                                        responseDigest: "-", outcome: "token_rejected_not_replayed"))
+                throw LocalAnswer.tokenRejectedNotReplayed
+            }
+            lease = try await leaseToken(identity)
+            call.generation = lease?.generation
+            call.replayed = true
+            upstream = try await send(request, target: target, identity: identity, lease: lease, body: body, call: call)
+        }
+        if upstream.status == .tooManyRequests {
+            let retryAfter = upstream.headers[.retryAfter].flatMap(Self.retryAfterSeconds) ?? 60
+            await governor.pause(identity.quotaScope, until: Date().addingTimeInterval(retryAfter))
+        }
+        return respond(with: upstream, admission: admission, requestDigest: requestDigest, call: call)
+    }
+
+    // MARK: Steps
+
+    private func authenticate(_ headers: HTTPFields) throws -> ClientPolicy {
+        guard let presented = HeaderHygiene.presentedGatewayKey(in: headers),
+              let client = try store.authenticateClient(presentedKey: presented) else {
+            throw LocalAnswer.unauthenticated
+        }
+        let defaultIdentity = try client.defaultIdentityID.flatMap { id in
+            try store.identities().first { $0.id == id }?.name
+        }
+        return ClientPolicy(client: client, defaultIdentity: defaultIdentity)
+    }
+
+    private func prepareBody(_ request: Request, digest: BodyDigest) async throws -> EPGURequestBody {
+        let declared = request.headers[.contentLength].flatMap(Int.init)
+        if let declared, declared > settings.maxBodyBytes { throw LocalAnswer.tooLarge(settings.maxBodyBytes) }
+        if declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil) { return .none }
+        if let declared, declared <= settings.replayBufferBytes {
+            var collected = ByteBuffer()
+            for try await chunk in request.body {
+                guard collected.readableBytes + chunk.readableBytes <= declared else {
+                    throw LocalAnswer(.badRequest, "body_length_mismatch", "the body is longer than its Content-Length")
+                }
+                var chunk = chunk
+                collected.writeBuffer(&chunk)
+            }
+            digest.update(collected)
+            return .buffered(collected)
+        }
+        return .stream(length: declared, MeteredBody(base: request.body, limit: settings.maxBodyBytes, digest: digest))
+    }
+
+    private func counters(for route: EPGURoute, identity: GatewayIdentity, body prefix: Data) -> [QuotaGovernor.Counter] {
+        var counters = systemWindows.map { QuotaGovernor.Counter(scope: identity.quotaScope, window: $0) }
+        if route.createsOrder {
+            // EPGU counts orders per service; the service code is in the JSON body or the `meta` part.
+            let text = String(decoding: prefix, as: UTF8.self)
+            let service = text.range(of: #""serviceCode"\s*:\s*"[^"]{1,64}""#, options: .regularExpression)
+                .map { String(text[$0]).split(separator: "\"").last.map(String.init) ?? "unknown" } ?? "unknown"
+            counters.append(QuotaGovernor.Counter(scope: "\(identity.quotaScope)/orders/\(service)", window: ordersWindow))
+        }
+        return counters
+    }
+
+    private func leaseToken(_ identity: GatewayIdentity) async throws -> TokenManager.Lease {
+        let wait = settings.tokenWait
+        let outcome = await withTaskGroup(of: Result<TokenManager.Lease, TokenManager.Refusal>?.self) { group in
+            group.addTask {
+                do throws(TokenManager.Refusal) {
+                    return .success(try await identity.tokens.lease())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: wait)
+                return nil
+            }
+            let first: Result<TokenManager.Lease, TokenManager.Refusal>?? = await group.next()
+            group.cancelAll()
+            return first ?? nil
+        }
+        switch outcome {
+        case .success(let lease):
+            return lease
+        case .failure(let refusal):
+            throw LocalAnswer.noToken(TokenRefusalSummary(
+                code: refusal.reason.code, message: refusal.reason.description,
+                retryAfter: refusal.retryAfter.map { max(1, Int($0.rounded(.up))) }))
+        case nil:
+            throw LocalAnswer.noToken(TokenRefusalSummary(
+                code: "token_pending", message: "an ESIA token is being obtained and did not arrive within \(wait)",
+                retryAfter: 5))
+        }
+    }
+
+    private func send(_ request: Request, target: RequestTargetPolicy.Target, identity: GatewayIdentity,
+                      lease: TokenManager.Lease?, body: EPGURequestBody, call: Call) async throws -> EPGUResponse {
+        let headers = HeaderHygiene.upstreamRequestHeaders(from: request.headers, requestID: call.requestID,
+                                                           bearer: lease?.token.bearerValue)
+        let started = ContinuousClock.now
+        do {
+            let response = try await epgu.execute(EPGURequest(method: request.method, origin: identity.epguOrigin,
+                                                              pathAndQuery: target.pathAndQuery, headers: headers, body: body))
+            metrics.recordUpstreamLatency((ContinuousClock.now - started).seconds)
+            return response
+        } catch {
+            switch error {
+            case .unreachable(let why): throw LocalAnswer.upstreamUnreachable(why)
+            case .timeout(let why): throw LocalAnswer.upstreamTimeout(why)
+            }
+        }
+    }
+
+    /// Streams EPGU's answer to the client and writes the audit record before the last byte: a
+    /// client that received a complete answer can rely on its call being in the audit.
+    private func respond(with upstream: EPGUResponse, admission: QuotaGovernor.Admission, requestDigest: BodyDigest,
+                         call: Call) -> Response {
+        var headers = HeaderHygiene.clientResponseHeaders(from: upstream.headers, requestID: call.requestID)
+        let contentLength = headers[.contentLength].flatMap(Int.init)
+        headers[.contentLength] = nil
+        headers[HTTPField.Name("X-RateLimit-Limit")!] = String(admission.limit)
+        headers[HTTPField.Name("X-RateLimit-Remaining")!] = String(admission.remaining)
+        headers[HTTPField.Name("X-RateLimit-Reset")!] = String(Int(admission.resetAt.timeIntervalSince1970))
+        let status = upstream.status
+        let auditor = self.auditor, metrics = self.metrics, logger = self.logger
+        let route = call.route?.name ?? "-", client = call.client ?? "-"
+        let body = ResponseBody(contentLength: contentLength) { writer in
+            let responseDigest = BodyDigest(keepingPrefix: 4096)
+            var outcome = "complete"
+            do {
+                for try await chunk in upstream.body {
+                    responseDigest.update(chunk)
+                    try await writer.write(chunk)
+                }
+            } catch {
+                outcome = "aborted: \(error)"
+            }
+            var call = call
+            if call.orderID == nil { call.orderID = Self.orderID(in: responseDigest.prefix) }
+            let detail = call.detail(status: Int(status.code), requestDigest: requestDigest.finish(),
+                                     responseDigest: responseDigest.finish(), outcome: outcome)
+            metrics.recordRequest(route: route, status: Int(status.code), client: client)
+            do {
+                try auditor.record(kind: .proxy, actor: client, subject: route, detail: detail)
+            } catch {
+                logger.critical("audit write failed; the gateway stops forwarding", metadata: ["error": "\(error)"])
+                throw error
+            }
+            logger.info("proxied", metadata: [
+                "request_id": .string(call.requestID), "client": .string(client), "identity": .string(call.identity ?? "-"),
+                "route": .string(route), "status": .stringConvertible(status.code), "duration_us":
+                    .stringConvertible((ContinuousClock.now - call.started) / .microseconds(1)),
+            ])
+            guard outcome == "complete" else { throw UpstreamBodyAborted() }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    struct UpstreamBodyAborted: Error {}
+
+    private static func discard(_ body: ByteStream) async {
+        do { for try await _ in body {} } catch {}
+    }
+
+    /// `{"orderId": 123…}` in the first bytes of an answer.
+    static func orderID(in prefix: Data) -> String? {
+        let text = String(decoding: prefix, as: UTF8.self)
+        guard let range = text.range(of: #""orderId"\s*:\s*"?\d{1,20}"#, options: .regularExpression) else { return nil }
+        return String(text[range].filter(\.isNumber).dropFirst(0))
+    }
+
+    /// `Retry-After` as seconds, from either form (RFC 9110 §10.2.3).
+    static func retryAfterSeconds(_ value: String) -> TimeInterval? {
+        if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+}
