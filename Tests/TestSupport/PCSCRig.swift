@@ -1,0 +1,311 @@
+import Foundation
+
+/// The hardware-free token rig: `pcscd --foreground` with Debian's `vsmartcard-vpcd` reader driver,
+/// and the built `gosgate-vcard` (a virtual Rutoken ECP) plugged into it
+/// (research/gost-token.md §5, DESIGN.md "Test rig").
+///
+/// vpcd listens on one fixed port, so only one rig can exist at a time: `PCSCRig.run` serialises
+/// every user in this process. If a pcscd is already running (a system one), the rig uses it and
+/// never stops it; otherwise it starts its own with a private reader configuration and stops it, and
+/// the virtual card, by PID when the body ends, even if it throws.
+public final class PCSCRig: @unchecked Sendable {
+    // @unchecked: mutable state (the two processes) is only touched by the one test holding the rig.
+
+    /// Options for the virtual card.
+    public struct CardOptions: Sendable {
+        public var pin: String
+        public var retries: Int
+        public var serial: String
+        public var label: String
+        public var keyID: String
+        public var locked: Bool
+        public var signDelayMilliseconds: Int
+
+        public init(pin: String = "48151623", retries: Int = 5, serial: String = "0a1b2c3d",
+                    label: String = "gosgate rig token", keyID: String = "01", locked: Bool = false,
+                    signDelayMilliseconds: Int = 0) {
+            self.pin = pin
+            self.retries = retries
+            self.serial = serial
+            self.label = label
+            self.keyID = keyID
+            self.locked = locked
+            self.signDelayMilliseconds = signDelayMilliseconds
+        }
+    }
+
+    /// What `gosgate-vcard`'s `status` command reports.
+    public struct CardStatus: Decodable, Sendable {
+        public let inserted: Bool
+        public let connected: Bool
+        public let pinVerified: Bool
+        public let retriesLeft: Int
+        public let maximumRetries: Int
+        public let locked: Bool
+        public let signatures: Int
+        public let signDelayMilliseconds: Int
+    }
+
+    /// The first vpcd reader, where the virtual card sits.
+    public static let readerName = "Virtual PCD 00 00"
+    public static let vpcdPort = 35963
+    /// OpenSC's PKCS#11 module, as Debian's `opensc-pkcs11` installs it.
+    public static let openSCModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+
+    public let directory: TemporaryDirectory
+    /// Key and certificate made by the `openssl` CLI; the card signs with this key.
+    public let keyPair: GOSTFixtures.KeyPair
+    public let options: CardOptions
+    /// True when this rig started pcscd (and may restart it).
+    public let ownsPCSCD: Bool
+
+    private var pcscd: Process?
+    private var card: Process?
+    private var cardInput: FileHandle?
+    private var cardReplies: FileHandle?
+    private let pcscdLog: String
+    private let cardLog: String
+
+    private static let lock = RigLock()
+
+    /// Starts a rig, waits until the card is visible to pcscd, runs `body`, and stops everything.
+    public static func run<T: Sendable>(_ options: CardOptions = CardOptions(),
+                                        _ body: (PCSCRig) async throws -> T) async throws -> T {
+        await lock.acquire()
+        let outcome: Result<T, any Error>
+        do {
+            let rig = try PCSCRig(options: options)
+            do {
+                try rig.startPCSCDIfNeeded()
+                try rig.startCard()
+                try await rig.waitForCard(present: true)
+                outcome = .success(try await body(rig))
+            } catch {
+                outcome = .failure(error)
+            }
+            rig.stop()
+        } catch {
+            outcome = .failure(error)
+        }
+        await lock.release()
+        return try outcome.get()
+    }
+
+    private init(options: CardOptions) throws {
+        self.options = options
+        directory = try TemporaryDirectory(prefix: "gosgate-rig")
+        keyPair = try GOSTFixtures.selfSigned(in: directory, name: "token", subject: "/CN=gosgate rig token/O=Test Org")
+        pcscdLog = directory.path("pcscd.log")
+        cardLog = directory.path("vcard.log")
+        ownsPCSCD = !Self.systemPCSCDIsRunning()
+        try Data((options.pin + "\n").utf8).write(to: URL(fileURLWithPath: directory.path("pin")))
+    }
+
+    /// The certificate in PEM, as the `openssl` CLI wrote it.
+    public var certificatePath: String { keyPair.certificatePath }
+
+    /// Everything pcscd and the virtual card printed so far.
+    public var capturedLogs: String {
+        [pcscdLog, cardLog].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    /// Only the virtual card's log (one line per APDU; VERIFY lines never contain the PIN).
+    public var cardLogText: String {
+        (try? String(contentsOfFile: cardLog, encoding: .utf8)) ?? ""
+    }
+
+    // MARK: controlling the card
+
+    /// Sends one control command to the virtual card and returns its reply line.
+    @discardableResult
+    public func control(_ command: String) throws -> String {
+        guard let cardInput, let cardReplies else { throw PeerFailure("the virtual card is not running") }
+        cardInput.write(Data((command + "\n").utf8))
+        var reply = Data()
+        while true {
+            let chunk = cardReplies.availableData
+            guard !chunk.isEmpty else { throw PeerFailure("the virtual card exited: \(cardLogText)") }
+            reply.append(chunk)
+            if reply.last == 0x0A { break }
+        }
+        let line = String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if line.hasPrefix("error") { throw PeerFailure("gosgate-vcard: \(line)") }
+        return line
+    }
+
+    /// The card's own view: PIN retries, verification state, signatures made.
+    public func cardStatus() throws -> CardStatus {
+        try JSONDecoder().decode(CardStatus.self, from: Data(control("status").utf8))
+    }
+
+    /// Pulls the card and waits until pcscd reports it gone.
+    public func removeCard() async throws {
+        try control("remove")
+        try await waitForCard(present: false)
+    }
+
+    /// Puts the card back and waits until pcscd reports it present.
+    public func insertCard() async throws {
+        try control("insert")
+        try await waitForCard(present: true)
+    }
+
+    /// Waits until `opensc-tool -l` (an independent PC/SC client) shows the card present or absent.
+    public func waitForCard(present: Bool, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try Self.runPeer("/usr/bin/opensc-tool", ["-l"]).output
+            let line = last.split(separator: "\n").first { $0.contains(Self.readerName) } ?? ""
+            if line.contains("Yes") == present, !line.isEmpty || !present { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw PeerFailure("the card did not become \(present ? "present" : "absent") in \(timeout): \(last)\n\(capturedLogs)")
+    }
+
+    // MARK: pcscd
+
+    /// Stops this rig's pcscd and starts a new one; the virtual card reconnects by itself.
+    public func restartPCSCD() async throws {
+        guard ownsPCSCD else { throw PeerFailure("a system pcscd is running; the rig will not restart it") }
+        stopProcess(&pcscd)
+        try await Task.sleep(for: .milliseconds(300))
+        try startPCSCDIfNeeded()
+        try await waitForCard(present: true)
+    }
+
+    private static func systemPCSCDIsRunning() -> Bool {
+        guard let text = try? String(contentsOfFile: "/run/pcscd/pcscd.pid", encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
+        return kill(pid, 0) == 0
+    }
+
+    private func startPCSCDIfNeeded() throws {
+        guard ownsPCSCD else { return }
+        // A private reader configuration with just the vpcd reader, so the host's own readers stay out.
+        let configuration = directory.path("reader.conf.d")
+        try FileManager.default.createDirectory(atPath: configuration, withIntermediateDirectories: true)
+        try """
+            FRIENDLYNAME "Virtual PCD"
+            DEVICENAME   /dev/null:\(Self.vpcdPort)
+            LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so
+            CHANNELID    \(Self.vpcdPort)
+
+            """.write(toFile: configuration + "/vpcd", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/pcscd")
+        process.arguments = ["--foreground", "--config", configuration]
+        let log = try appendingHandle(pcscdLog)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        pcscd = process
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: "/run/pcscd/pcscd.comm") {
+            guard process.isRunning, Date() < deadline else {
+                throw PeerFailure("pcscd did not start: \(capturedLogs)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    // MARK: the virtual card
+
+    private func startCard() throws {
+        let executable = Self.packageRoot.appendingPathComponent(".build/debug/gosgate-vcard").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw PeerFailure("\(executable) is missing; build it first: swift build --product gosgate-vcard")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        var arguments = ["--key", keyPair.keyPath, "--cert", keyPair.certificatePath,
+                         "--pin-file", directory.path("pin"), "--retries", "\(options.retries)",
+                         "--serial", options.serial, "--label", options.label, "--key-id", options.keyID,
+                         "--sign-delay", "\(options.signDelayMilliseconds)", "--port", "\(Self.vpcdPort)"]
+        if options.locked { arguments.append("--locked") }
+        process.arguments = arguments
+        process.environment = OpenSSLCLI.environment
+        let input = Pipe(), replies = Pipe()
+        process.standardInput = input
+        process.standardOutput = replies
+        process.standardError = try appendingHandle(cardLog)
+        try process.run()
+        card = process
+        cardInput = input.fileHandleForWriting
+        cardReplies = replies.fileHandleForReading
+    }
+
+    private func stop() {
+        try? cardInput?.close()
+        cardInput = nil
+        stopProcess(&card)
+        stopProcess(&pcscd)
+        directory.remove()
+    }
+
+    /// SIGTERM by PID, then SIGKILL if it lingers; waits for the exit.
+    private func stopProcess(_ process: inout Process?) {
+        guard let running = process else { return }
+        process = nil
+        if running.isRunning {
+            kill(running.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(5)
+            while running.isRunning, Date() < deadline { usleep(10_000) }
+            if running.isRunning { kill(running.processIdentifier, SIGKILL) }
+        }
+        running.waitUntilExit()
+    }
+
+    private func appendingHandle(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        return handle
+    }
+
+    // MARK: peers
+
+    /// Result of one peer command.
+    public struct PeerOutput: Sendable {
+        public let status: Int32
+        /// stdout and stderr together.
+        public let output: String
+    }
+
+    /// Runs an independent peer (opensc-tool, pkcs11-tool, pkcs15-tool) to completion.
+    @discardableResult
+    public static func runPeer(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> PeerOutput {
+        let peer = try PeerProcess.startClient(executable, arguments: arguments)
+        let status = peer.waitForExit(timeout: timeout)
+        return PeerOutput(status: status, output: peer.output)
+    }
+
+    /// Root of the package (this file is Tests/TestSupport/PCSCRig.swift).
+    public static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// An async lock, first come first served: one rig at a time in this process.
+actor RigLock {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
