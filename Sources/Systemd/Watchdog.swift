@@ -49,7 +49,8 @@ public struct Watchdog<WatchdogClock: Clock>: Sendable where WatchdogClock.Durat
                 if healthy {
                     logger?.notice("health check passes again; watchdog pings resumed")
                 } else {
-                    logger?.warning("health check failed; watchdog pings paused, systemd restarts the service if this lasts WatchdogSec")
+                    logger?.warning("health check failed; watchdog pings paused, systemd restarts the service if this lasts WatchdogSec",
+                                    metadata: ["message_id": .string(JournalMessageID.watchdogPaused)])
                 }
                 wasHealthy = healthy
             }
