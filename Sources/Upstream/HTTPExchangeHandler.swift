@@ -217,13 +217,15 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
             case .streamingBody(let source):
                 bodyTimer?.cancel()
                 bodyTimer = nil
-                source.finish()
                 state = .responseDone
+                // Back to the pool before the consumer sees the end, so its next request finds
+                // this connection idle instead of opening another.
                 if requestComplete {
                     finishExchange()
                 } else if !keepAlive {
                     context.close(promise: nil)  // the origin answered early and is closing
                 }
+                source.finish()
             default:
                 fail(.malformedResponse(origin: origin, reason: "response end without a response"))
             }

@@ -100,11 +100,14 @@ public final class PeerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Stops the peer by its PID (SIGTERM, then SIGKILL) and removes its output file.
+    /// Stops the peer by its PID (SIGTERM, then SIGKILL).
+    ///
+    /// Children spawned from dispatch worker threads inherit a mask that blocks SIGTERM, so the
+    /// grace period is short and SIGKILL does the work in that case.
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(3)
+            let deadline = Date().addingTimeInterval(0.2)
             while process.isRunning, Date() < deadline { usleep(10_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
