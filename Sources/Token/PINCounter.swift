@@ -39,7 +39,7 @@ public enum PINCounter: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknown: return "retries left unknown (no wrong attempt reported)"
+        case .unknown: return "retries left not reported by the token"
         case .remaining(let count): return "\(count) retries left"
         case .low: return "retries running low"
         case .finalTry: return "1 retry left (final try)"

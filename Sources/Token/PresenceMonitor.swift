@@ -34,6 +34,22 @@ public final class PresenceMonitor: Sendable {
         self.pollInterval = pollInterval
     }
 
+    /// One look at pcscd without starting a monitor: readers and cards right now.
+    public static func scan() throws(TokenError) -> PresenceSnapshot {
+        let context = try PCSCContext()
+        let readers = try context.readers()
+        guard !readers.isEmpty else { return PresenceSnapshot(serviceAvailable: true, readers: []) }
+        let (states, rv) = context.waitForChange(readers, known: [:], timeout: .zero)
+        guard rv.isSuccess || rv == .timeout else { throw PCSCContext.error("SCardGetStatusChange", rv) }
+        return PresenceSnapshot(serviceAvailable: true, readers: states.map { state in
+            let present = state.isCardPresent && !state.isGone
+            return PresenceSnapshot.Reader(
+                name: state.name, cardPresent: present,
+                answerToReset: present ? state.answerToReset.map { String(format: "%02X", $0) }.joined() : nil,
+                cardName: present ? TokenModel.name(forAnswerToReset: state.answerToReset) : nil)
+        })
+    }
+
     /// What is attached right now.
     public var snapshot: PresenceSnapshot { state.withLock { $0.snapshot } }
 

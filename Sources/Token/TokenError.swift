@@ -54,6 +54,37 @@ public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The signer was shut down.
     case shutDown
 
+    /// A stable machine-readable code for JSON error bodies (`{"code": …, "message": …}`).
+    public var code: String {
+        switch self {
+        case .configurationInvalid: return "token_configuration_invalid"
+        case .softwareKeyNotAllowed: return "token_software_key_not_allowed"
+        case .moduleUnavailable: return "token_module_unavailable"
+        case .pkcs11Failed: return "token_pkcs11_failed"
+        case .pcscUnavailable: return "token_pcsc_unavailable"
+        case .pcscFailed: return "token_pcsc_failed"
+        case .tokenNotFound: return "token_not_found"
+        case .tokenAbsent: return "token_absent"
+        case .tokenRemoved: return "token_removed"
+        case .keyNotFound: return "token_key_not_found"
+        case .certificateUnavailable: return "token_certificate_unavailable"
+        case .certificateMismatch: return "token_certificate_mismatch"
+        case .mechanismUnsupported: return "token_mechanism_unsupported"
+        case .pinRequired: return "token_pin_required"
+        case .pinIncorrect: return "token_pin_incorrect"
+        case .pinRejectedEarlier: return "token_pin_rejected_earlier"
+        case .pinLocked: return "token_pin_locked"
+        case .pinFinalTryRefused: return "token_pin_final_try_refused"
+        case .pinInvalid: return "token_pin_invalid"
+        case .cardError: return "token_card_error"
+        case .signatureSelfCheckFailed: return "token_signature_self_check_failed"
+        case .queueTimeout: return "token_busy_timeout"
+        case .cancelled: return "token_request_cancelled"
+        case .digestInvalid: return "token_digest_invalid"
+        case .shutDown: return "token_shut_down"
+        }
+    }
+
     public var description: String {
         switch self {
         case .configurationInvalid(let message):
