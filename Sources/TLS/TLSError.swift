@@ -39,6 +39,41 @@ public enum TLSError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A TLS-level failure after the handshake (bad record MAC, refused renegotiation…).
     case protocolError(String)
 
+    /// A stable machine-readable code for JSON answers and metrics labels.
+    public var code: String {
+        switch self {
+        case .untrustedCertificate: return "tls_untrusted_certificate"
+        case .hostnameMismatch: return "tls_hostname_mismatch"
+        case .certificateExpired: return "tls_certificate_expired"
+        case .certificateNotYetValid: return "tls_certificate_not_yet_valid"
+        case .certificateInvalid: return "tls_certificate_invalid"
+        case .noSharedCipher: return "tls_no_shared_cipher"
+        case .clientOfferedNoSharedCipher: return "tls_client_offered_no_shared_cipher"
+        case .noSharedProtocolVersion: return "tls_no_shared_protocol_version"
+        case .clientCertificateRequired: return "tls_client_certificate_required"
+        case .clientCertificateMissing: return "tls_client_certificate_missing"
+        case .peerRejectedCertificate: return "tls_peer_rejected_certificate"
+        case .peerClosedDuringHandshake: return "tls_peer_closed_during_handshake"
+        case .notTLS: return "tls_not_tls"
+        case .handshakeTimeout: return "tls_handshake_timeout"
+        case .peerAlert: return "tls_peer_alert"
+        case .invalidConfiguration: return "tls_invalid_configuration"
+        case .handshakeFailed: return "tls_handshake_failed"
+        case .protocolError: return "tls_protocol_error"
+        }
+    }
+
+    /// Whether the failure is about the peer's certificate (the chain is worth showing).
+    public var isCertificateVerificationFailure: Bool {
+        switch self {
+        case .untrustedCertificate, .hostnameMismatch, .certificateExpired, .certificateNotYetValid,
+             .certificateInvalid:
+            return true
+        default:
+            return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .untrustedCertificate(let subject, let issuer, let roots):

@@ -23,8 +23,10 @@ public enum UpstreamConnector {
     ///   - proxy: tunnel through this proxy with `CONNECT`.
     ///   - connectTimeout: for TCP connect plus the proxy's answer; the TLS handshake has its own
     ///     timeout in the context's configuration.
+    ///   - serverName: the name sent as SNI and checked in the certificate, when it differs from
+    ///     the host connected to (diagnostics of a server behind an address).
     public static func connect(to origin: Origin, tlsContext: TLSContext?, proxy: HTTPProxy? = nil,
-                               connectTimeout: Duration,
+                               connectTimeout: Duration, serverName: String? = nil,
                                group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(UpstreamError) -> Connection {
         let started = ContinuousClock.now
         let channel = try await openTCP(to: origin, proxy: proxy, timeout: connectTimeout, group: group)
@@ -42,7 +44,9 @@ public enum UpstreamConnector {
             let handshake = channel.eventLoop.makePromise(of: TLSHandshakeCompleted.self)
             try await channel.eventLoop.submit {
                 try channel.pipeline.syncOperations.addHandler(TLSHandler(
-                    context: tlsContext, role: .client(serverHostname: origin.host, sessionKey: origin.hostAndPort),
+                    context: tlsContext,
+                    role: .client(serverHostname: serverName ?? origin.host,
+                                  sessionKey: origin.hostAndPort + (serverName.map { "/" + $0 } ?? "")),
                     handshakePromise: handshake))
             }.get()
             let summary: TLSHandshakeCompleted

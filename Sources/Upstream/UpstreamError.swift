@@ -35,6 +35,28 @@ public enum UpstreamError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The client was shut down.
     case shutDown
 
+    /// A stable machine-readable code for JSON answers and metrics labels.
+    public var code: String {
+        switch self {
+        case .invalidURL: return "upstream_invalid_url"
+        case .connectFailed: return "upstream_connect_failed"
+        case .connectTimeout: return "upstream_connect_timeout"
+        case .proxyFailed: return "upstream_proxy_failed"
+        case .proxyRefused: return "upstream_proxy_refused"
+        case .proxyAuthenticationRequired: return "upstream_proxy_authentication_required"
+        case .tls(_, let error): return error.code
+        case .tlsConfiguration(let error): return error.code
+        case .responseHeadTimeout: return "upstream_response_head_timeout"
+        case .bodyIdleTimeout: return "upstream_body_idle_timeout"
+        case .connectionClosedBeforeResponse: return "upstream_closed_before_response"
+        case .connectionClosedMidBody: return "upstream_closed_mid_body"
+        case .malformedResponse: return "upstream_malformed_response"
+        case .requestBodyFailed: return "upstream_request_body_failed"
+        case .responseTooLarge: return "upstream_response_too_large"
+        case .shutDown: return "upstream_shut_down"
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidURL(let why):
