@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // System OpenSSL 3 (libcrypto + libssl) with inline shims for macros Swift cannot import.
@@ -49,7 +50,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Gateway", dependencies: [
-            "TLS", "Upstream", "ESIA", "Store", "Config", "GOST",
+            "TLS", "Upstream", "ESIA", "Store", "Config", "GOST", "Token", "Systemd",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -73,7 +75,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(name: "gosgated", dependencies: [
-            "Config", "Store", "GOST",
+            "Config", "Store", "GOST", "Gateway", "Systemd", "Token",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

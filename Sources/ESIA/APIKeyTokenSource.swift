@@ -6,7 +6,7 @@ import GOST
 public struct APIKeyTokenSource: AccessTokenSource {
     private let apiKey: String
     private let esia: URL
-    private let signer: any DigestSigner
+    private let signer: @Sendable () async throws -> any DigestSigner
     private let transport: any ESIATransport
     private let classifySignerError: @Sendable (any Error) -> TokenUnavailable
     private let now: @Sendable () -> Date
@@ -14,7 +14,10 @@ public struct APIKeyTokenSource: AccessTokenSource {
     /// - Parameters:
     ///   - esia: the environment's ESIA origin, e.g. `https://esia-portal1.test.gosuslugi.ru`.
     ///   - classifySignerError: turns the signer's errors (card absent, PIN needed...) into reasons.
-    public init(apiKey: String, esia: URL, signer: any DigestSigner, transport: any ESIATransport,
+    ///   - signer: hands out the signer when a token is needed (a hardware token may be opened, or
+    ///     reopened after removal, only then); its errors go through `classifySignerError`.
+    public init(apiKey: String, esia: URL, signer: @escaping @Sendable () async throws -> any DigestSigner,
+                transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.apiKey = apiKey
@@ -28,7 +31,7 @@ public struct APIKeyTokenSource: AccessTokenSource {
     public func obtainToken() async throws(TokenUnavailable) -> AccessToken {
         let signature: Data
         do {
-            signature = try await CAdESBuilder.sign(content: Data(apiKey.utf8), signer: signer, signingTime: now())
+            signature = try await CAdESBuilder.sign(content: Data(apiKey.utf8), signer: try await signer(), signingTime: now())
         } catch {
             throw classifySignerError(error)
         }
@@ -53,6 +56,14 @@ public struct APIKeyTokenSource: AccessTokenSource {
         } catch {
             throw TokenUnavailable(error)
         }
+    }
+
+    /// A source that always signs with `signer`.
+    public init(apiKey: String, esia: URL, signer: any DigestSigner, transport: any ESIATransport,
+                classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(apiKey: apiKey, esia: esia, signer: { signer }, transport: transport,
+                  classifySignerError: classifySignerError, now: now)
     }
 
     /// The exchange URL. The API-KEY goes into the path verbatim (a UUID is URL-safe; anything else

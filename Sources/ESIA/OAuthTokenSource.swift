@@ -11,14 +11,14 @@ public actor OAuthTokenSource: AccessTokenSource {
     private let scopeOrg: String
     private let redirectURI: String
     private let esia: URL
-    private let signer: any DigestSigner
+    private let signer: @Sendable () async throws -> any DigestSigner
     private let transport: any ESIATransport
     private let classifySignerError: @Sendable (any Error) -> TokenUnavailable
     private let now: @Sendable () -> Date
     private var refreshToken: String?
 
     public init(clientID: String, scope: String, scopeOrg: String = "", redirectURI: String = "", esia: URL,
-                signer: any DigestSigner, transport: any ESIATransport,
+                signer: @escaping @Sendable () async throws -> any DigestSigner, transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.clientID = clientID
@@ -32,6 +32,15 @@ public actor OAuthTokenSource: AccessTokenSource {
         self.now = now
     }
 
+    /// A source that always signs with `signer`.
+    public init(clientID: String, scope: String, scopeOrg: String = "", redirectURI: String = "", esia: URL,
+                signer: any DigestSigner, transport: any ESIATransport,
+                classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(clientID: clientID, scope: scope, scopeOrg: scopeOrg, redirectURI: redirectURI, esia: esia,
+                  signer: { signer }, transport: transport, classifySignerError: classifySignerError, now: now)
+    }
+
     public func obtainToken() async throws(TokenUnavailable) -> AccessToken {
         let state = UUID().uuidString.lowercased()
         let timestamp = ESIATimestamp.string(from: now())
@@ -39,7 +48,7 @@ public actor OAuthTokenSource: AccessTokenSource {
                                                           timestamp: timestamp, state: state, redirectURI: redirectURI)
         let secret: OAuthClientSecret
         do {
-            secret = try await OAuthClientSecret.make(signedString: signedString, signer: signer)
+            secret = try await OAuthClientSecret.make(signedString: signedString, signer: try await signer())
         } catch {
             throw classifySignerError(error)
         }

@@ -15,6 +15,8 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
     case esiaUnreachable(String)
     /// ESIA refused; a person must fix what the stable `esiaCode` says.
     case esiaRefused(code: String, message: String)
+    /// The token is busy or slow (signing queue deadline); retried with backoff.
+    case signerBusy(String)
     /// Signing failed for another reason.
     case signerFailed(String)
     /// The clock is not fit for ESIA.
@@ -29,6 +31,7 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
         case .pinLocked: return "pin_locked"
         case .esiaUnreachable: return "esia_unreachable"
         case .esiaRefused: return "esia_refused"
+        case .signerBusy: return "signer_busy"
         case .signerFailed: return "signer_failed"
         case .clockUnusable: return "clock_unusable"
         }
@@ -38,7 +41,7 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
     /// a request ESIA has refused): the manager stops until a person acts.
     public var needsPerson: Bool {
         switch self {
-        case .notYetObtained, .esiaUnreachable, .tokenAbsent: return false
+        case .notYetObtained, .esiaUnreachable, .tokenAbsent, .signerBusy: return false
         case .pinRequired, .pinLocked, .esiaRefused, .signerFailed, .clockUnusable: return true
         }
     }
@@ -53,6 +56,7 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
         case .pinLocked: return "the token's PIN is locked: have the token's administrator unblock it"
         case .esiaUnreachable(let why): return "ESIA is unreachable: \(why)"
         case .esiaRefused(let code, let message): return "ESIA refused (\(code)): \(message)"
+        case .signerBusy(let why): return "the token is busy: \(why)"
         case .signerFailed(let why): return "signing failed: \(why)"
         case .clockUnusable(let why): return "the system clock is unusable for ESIA: \(why)"
         }

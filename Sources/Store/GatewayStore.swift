@@ -198,7 +198,7 @@ public final class GatewayStore: Sendable {
 
     // MARK: Plumbing
 
-    private func read<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.read(body)
         } catch let error as StoreError {
@@ -208,7 +208,7 @@ public final class GatewayStore: Sendable {
         }
     }
 
-    private func write<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.write(body)
         } catch let error as StoreError {

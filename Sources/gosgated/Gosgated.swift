@@ -1,18 +1,21 @@
 import ArgumentParser
 import Config
 import Foundation
-import GOST
-import Store
+import Gateway
+import Logging
+import Systemd
+import Token
 
 /// `gosgated`: the gateway daemon.
 @main
-struct Gosgated: ParsableCommand {
+struct Gosgated: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gosgated",
         abstract: "The gosgate EPGU gateway daemon.",
         discussion: """
-            This build validates the configuration, loads the GOST engine and opens the store; \
-            the inbound gateway listeners are not part of this release yet.
+            Internal systems call the EPGU API through it with their gateway keys; it obtains ESIA \
+            tokens by signing on the hardware token, injects them and forwards the calls over GOST TLS. \
+            Run under systemd (Type=notify-reload); logs go to the journal when it is there, else stderr.
             """,
         version: GosgateVersion.current
     )
@@ -20,11 +23,11 @@ struct Gosgated: ParsableCommand {
     @Option(name: .customLong("config"), help: "Configuration file.")
     var configPath: String = GatewayConfiguration.defaultPath
 
-    @Option(name: .customLong("check-config"), help: ArgumentHelp("Validate FILE, list every problem with its line, and exit.",
-                                                                 valueName: "FILE"))
+    @Option(name: .customLong("check-config"),
+            help: ArgumentHelp("Validate FILE, list every problem with its line, and exit.", valueName: "FILE"))
     var checkConfigPath: String?
 
-    func run() throws {
+    func run() async throws {
         if let checkConfigPath {
             do {
                 let configuration = try ConfigurationLoader.load(path: checkConfigPath)
@@ -38,21 +41,45 @@ struct Gosgated: ParsableCommand {
         let configuration: GatewayConfiguration
         do {
             configuration = try ConfigurationLoader.load(path: configPath)
-            try GOSTEngine.ensureLoaded()
-            let store = try GatewayStore(path: configuration.store.path)
-            let audit = try store.verifyAudit()
-            guard audit.isIntact else {
-                let broken = audit.firstBreak.map { "record \($0.seq) \($0.reason)" } ?? ""
-                throw StoreError.invalidValue("audit chain is broken at \(broken); refusing to append to it")
-            }
-            try store.appendAudit(kind: .system, actor: "gosgated", subject: "start",
-                                  detail: ["version": GosgateVersion.current])
-            print("gosgated \(GosgateVersion.current): configuration, GOST engine and store OK (\(audit.count) audit records)")
         } catch {
+            FileHandle.standardError.write(Data("gosgated: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let logger = Self.makeLogger(level: configuration.log.level)
+        let notifier = ServiceNotifier()
+        let service: GatewayService
+        do {
+            let pin = try TokenPIN.systemdCredential(named: configuration.token.pinCredential)
+            service = try GatewayService(configuration: configuration, pin: pin, logger: logger)
+        } catch {
+            logger.critical("gosgated cannot start: \(error)")
             FileHandle.standardError.write(Data("gosgated: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        FileHandle.standardError.write(Data("gosgated: the gateway listeners are not built yet; nothing to serve\n".utf8))
-        throw ExitCode(1)
+        if configuration.token.driver == .file {
+            logger.warning("token driver 'file': the signing key is a FILE ON DISK; this is a test stand, not a production gateway")
+        }
+        do {
+            try await service.run { addresses in
+                logger.notice("gosgated \(GosgateVersion.current) ready on \(addresses.joined(separator: ", "))")
+                try? notifier.ready(status: "listening on \(addresses.joined(separator: ", ")); \(service.identities.count) identities")
+            }
+        } catch {
+            logger.critical("gosgated stopped: \(error)")
+            throw ExitCode(1)
+        }
+        try? notifier.stopping(status: "stopped")
+    }
+
+    /// The journal when journald listens, otherwise plain lines on stderr.
+    static func makeLogger(level: LogSettings.Level) -> Logger {
+        let useJournal = FileManager.default.fileExists(atPath: JournalLogHandler.defaultSocketPath)
+            && ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = useJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: level.rawValue) ?? .info
+            return handler
+        }
+        return Logger(label: "gosgate")
     }
 }

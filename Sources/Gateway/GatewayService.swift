@@ -1,0 +1,249 @@
+import Config
+import ESIA
+import Foundation
+import GOST
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Store
+import TLS
+import Token
+import Upstream
+
+/// The running gateway: everything `gosgated` assembles from its configuration file.
+public final class GatewayService: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: GatewayStore
+    public let auditor: CallAuditor
+    public let metrics: GatewayMetrics
+    public let governor: QuotaGovernor
+    public let identities: [String: GatewayIdentity]
+    public let signer: SignerHolder
+    let upstream: UpstreamClient
+    let logger: Logger
+
+    /// Opens the store, builds the upstream client, the signer and one token manager per identity.
+    /// A missing hardware token is not an error here: it is a status, and tokens wait for it.
+    public init(configuration: GatewayConfiguration, pin: TokenPIN? = nil, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        try GOSTEngine.ensureLoaded()
+        store = try GatewayStore(path: configuration.store.path)
+        let chain = try store.verifyAudit()
+        guard chain.isIntact else {
+            throw GatewayStartError.auditChainBroken(chain.firstBreak.map { "record \($0.seq): \($0.reason)" } ?? "")
+        }
+        auditor = CallAuditor(store: store)
+        metrics = GatewayMetrics()
+        let restored = try store.quotaCounts(since: Date().addingTimeInterval(-86_400 - 3600))
+        governor = QuotaGovernor(restoring: restored.map {
+            QuotaGovernor.Snapshot(scope: $0.scope, windowStart: $0.windowStart, count: $0.count)
+        })
+        upstream = UpstreamClient(configuration: try Self.upstreamConfiguration(configuration))
+        signer = SignerHolder(configuration: try Self.tokenConfiguration(configuration.token), pin: pin, logger: logger)
+
+        let transport = UpstreamESIATransport(upstream: upstream)
+        let events = GatewayTokenEvents(auditor: auditor, metrics: metrics, logger: logger)
+        let holder = signer
+        let provideSigner: @Sendable () async throws -> any DigestSigner = { try await holder.current() }
+        var identities: [String: GatewayIdentity] = [:]
+        for identity in try store.identities() {
+            guard let environment = configuration.environments[identity.environment] else {
+                logger.error("identity \(identity.name) names environment \(identity.environment), which is not configured; it is skipped")
+                continue
+            }
+            let source: any AccessTokenSource
+            switch identity.flow {
+            case .apiKey:
+                source = APIKeyTokenSource(apiKey: identity.apiKey ?? "", esia: environment.esia, signer: provideSigner,
+                                           transport: transport, classifySignerError: TokenFailureClassifier.classify)
+            case .oauth:
+                source = OAuthTokenSource(clientID: identity.clientID ?? "", scope: identity.scopes, esia: environment.esia,
+                                          signer: provideSigner, transport: transport,
+                                          classifySignerError: TokenFailureClassifier.classify)
+            }
+            identities[identity.name] = GatewayIdentity(
+                name: identity.name, environment: identity.environment, epguOrigin: environment.epgu,
+                tokens: TokenManager(identity: identity.name, source: source, events: events))
+        }
+        self.identities = identities
+    }
+
+    /// The proxy, for the gateway listeners.
+    public var proxyResponder: ProxyResponder {
+        let quotas = configuration.quotas
+        return ProxyResponder(
+            store: store, identities: identities, governor: governor,
+            systemWindows: QuotaWindow.epguSystemLimits(perMinute: quotas.perMinute, perHour: quotas.perHour,
+                                                        perDay: quotas.perDay),
+            ordersWindow: .orders(limit: quotas.ordersPerServicePerUser),
+            epgu: UpstreamEPGUClient(upstream: upstream), auditor: auditor, metrics: metrics,
+            settings: ProxySettings(maxBodyBytes: configuration.gateway.maxBodyBytes, queueDeadline: quotas.queueDeadline),
+            logger: logger)
+    }
+
+    /// The health endpoints.
+    public var healthResponder: HealthResponder {
+        HealthResponder(store: store, auditor: auditor, identities: identities, governor: governor, metrics: metrics)
+    }
+
+    /// Runs listeners and background work until SIGTERM/SIGINT (graceful) or cancellation.
+    /// - Parameter onReady: called once every listener is bound, with the bound addresses.
+    public func run(onReady: @escaping @Sendable ([String]) async -> Void = { _ in }) async throws {
+        try store.appendAudit(kind: .system, actor: "gosgated", subject: "start",
+                                    detail: ["version": GosgateVersion.current])
+        let bound = BoundListeners(expected: configuration.gateway.listen.count + 1, onReady: onReady)
+        var services: [any Service] = []
+        let gatewayServer = try gatewayServerBuilder()
+        for address in configuration.gateway.listen {
+            services.append(Application(
+                responder: proxyResponder, server: gatewayServer,
+                configuration: ApplicationConfiguration(address: Self.bindAddress(address), serverName: nil),
+                onServerRunning: { channel in await bound.add(channel.localAddress?.description ?? "\(address)") },
+                logger: logger))
+        }
+        services.append(Application(
+            responder: healthResponder,
+            configuration: ApplicationConfiguration(address: Self.bindAddress(configuration.health.listen)),
+            onServerRunning: { channel in await bound.add(channel.localAddress?.description ?? "health") },
+            logger: logger))
+        services.append(BackgroundWork(service: self))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await signer.shutdown()
+        upstream.shutdown()
+    }
+
+    /// Flushes quota counts to the store (they survive a restart).
+    func persistQuotas() async {
+        let snapshots = await governor.takeDirtySnapshots()
+        guard !snapshots.isEmpty else { return }
+        do {
+            try store.saveQuotaCounts(snapshots.map {
+                GatewayStore.QuotaCount(scope: $0.scope, windowStart: $0.windowStart, count: $0.count)
+            })
+        } catch {
+            logger.error("quota counts not saved: \(error)")
+        }
+    }
+
+    private func gatewayServerBuilder() throws -> HTTPServerBuilder {
+        let settings = configuration.gateway
+        guard let certificate = settings.tlsCertificate, let key = settings.tlsKey else { return .http1() }
+        var tls = TLSConfiguration.server(certificateChainFile: certificate, privateKeyFile: key)
+        if let clientCA = settings.clientCA {
+            tls.trustRoots = .file(clientCA)
+            tls.certificateVerification = .fullVerification
+        }
+        return .gostTLS(context: try TLSContext(configuration: tls))
+    }
+
+    static func bindAddress(_ address: ListenAddress) -> BindAddress {
+        switch address {
+        case .tcp(let host, let port): return .hostname(host, port: port)
+        case .unix(let path): return .unixDomainSocket(path: path)
+        }
+    }
+
+    static func upstreamConfiguration(_ configuration: GatewayConfiguration) throws -> UpstreamConfiguration {
+        var upstream = UpstreamConfiguration()
+        for environment in configuration.environments.values {
+            let trust: TLSConfiguration.TrustRoots = environment.caPath.map { path in
+                var isDirectory: ObjCBool = false
+                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                return isDirectory.boolValue ? .directory(path) : .file(path)
+            } ?? .system
+            let epgu = try Origin.split(environment.epgu.absoluteString).origin
+            let esia = try Origin.split(environment.esia.absoluteString).origin
+            if epgu.scheme == .https {
+                upstream.tlsPerOrigin[epgu] = .gostClient(trustRoots: trust, cipherList: environment.epguCiphers)
+            }
+            if esia.scheme == .https {
+                var esiaTLS = TLSConfiguration.standardClient(trustRoots: trust)
+                if let ciphers = environment.esiaCiphers { esiaTLS.cipherList = ciphers }
+                upstream.tlsPerOrigin[esia] = esiaTLS
+            }
+            if let proxy = environment.proxy { upstream.proxy = try HTTPProxy(url: proxy.absoluteString) }
+        }
+        return upstream
+    }
+
+    static func tokenConfiguration(_ token: TokenSettings) throws -> TokenConfiguration {
+        switch token.driver {
+        case .pkcs11:
+            let keyID = token.keyID.map { hex in
+                Data(stride(from: 0, to: hex.count, by: 2).compactMap { offset in
+                    let start = hex.index(hex.startIndex, offsetBy: offset)
+                    return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)
+                })
+            }
+            return TokenConfiguration(
+                driver: .pkcs11(PKCS11Settings(modulePath: token.module ?? "", tokenLabel: token.tokenLabel,
+                                               tokenSerial: token.tokenSerial, keyID: keyID, keyLabel: token.keyLabel)),
+                certificateFile: token.certificate)
+        case .pcsc:
+            return TokenConfiguration(driver: .pcsc(PCSCSettings(reader: token.reader)), certificateFile: token.certificate)
+        case .file:
+            return TokenConfiguration(
+                driver: .file(SoftwareKeySettings(keyFile: token.keyFile ?? "", allowSoftwareKey: token.allowSoftwareKey)),
+                certificateFile: token.certificate)
+        }
+    }
+}
+
+/// Why the gateway refuses to start.
+public enum GatewayStartError: Error, CustomStringConvertible {
+    case auditChainBroken(String)
+
+    public var description: String {
+        switch self {
+        case .auditChainBroken(let where_):
+            return "the audit chain is broken at \(where_); refusing to append to it (run `gosgatectl audit verify`)"
+        }
+    }
+}
+
+/// Collects bound listener addresses and reports readiness once all are up.
+actor BoundListeners {
+    private var addresses: [String] = []
+    private let expected: Int
+    private let onReady: @Sendable ([String]) async -> Void
+
+    init(expected: Int, onReady: @escaping @Sendable ([String]) async -> Void) {
+        self.expected = expected
+        self.onReady = onReady
+    }
+
+    func add(_ address: String) async {
+        addresses.append(address)
+        if addresses.count == expected { await onReady(addresses) }
+    }
+}
+
+/// Token managers' refresh loops and the periodic quota flush, as one service.
+struct BackgroundWork: Service {
+    let service: GatewayService
+
+    func run() async throws {
+        let service = self.service
+        // Work stops at graceful shutdown; the quota counts are flushed one last time.
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for identity in service.identities.values {
+                    group.addTask { await identity.tokens.run() }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        await service.persistQuotas()
+                    }
+                }
+            }
+        }
+        await service.persistQuotas()
+    }
+}
