@@ -19,7 +19,7 @@ public final class GatewayService: Sendable {
     public let auditor: CallAuditor
     public let metrics: GatewayMetrics
     public let governor: QuotaGovernor
-    public let identities: [String: GatewayIdentity]
+    public let identities = IdentityRegistry()
     public let signer: SignerHolder
     let upstream: UpstreamClient
     let logger: Logger
@@ -44,16 +44,28 @@ public final class GatewayService: Sendable {
         upstream = UpstreamClient(configuration: try Self.upstreamConfiguration(configuration))
         signer = SignerHolder(configuration: try Self.tokenConfiguration(configuration.token), pin: pin, logger: logger)
 
-        let transport = UpstreamESIATransport(upstream: upstream)
-        let events = GatewayTokenEvents(auditor: auditor, metrics: metrics, logger: logger)
+        transport = UpstreamESIATransport(upstream: upstream)
+        tokenEvents = GatewayTokenEvents(auditor: auditor, metrics: metrics, logger: logger)
+        try reloadIdentities()
+    }
+
+    let transport: UpstreamESIATransport
+    let tokenEvents: GatewayTokenEvents
+
+    /// Re-reads identities from the store: new ones start obtaining tokens, removed ones stop, and
+    /// unchanged ones keep their token manager (and their valid token).
+    public func reloadIdentities() throws {
         let holder = signer
         let provideSigner: @Sendable () async throws -> any DigestSigner = { try await holder.current() }
-        var identities: [String: GatewayIdentity] = [:]
-        for identity in try store.identities() {
+        let stored = try store.identities()
+        for identity in stored {
             guard let environment = configuration.environments[identity.environment] else {
                 logger.error("identity \(identity.name) names environment \(identity.environment), which is not configured; it is skipped")
+                identities.remove(named: identity.name)
                 continue
             }
+            let fingerprint = "\(identity.environment)|\(identity.flow)|\(identity.apiKey ?? "")|\(identity.clientID ?? "")|\(identity.scopes)|\(environment.esia)|\(environment.epgu)"
+            if identities.identity(named: identity.name)?.fingerprint == fingerprint { continue }
             let source: any AccessTokenSource
             switch identity.flow {
             case .apiKey:
@@ -64,11 +76,15 @@ public final class GatewayService: Sendable {
                                           signer: provideSigner, transport: transport,
                                           classifySignerError: TokenFailureClassifier.classify)
             }
-            identities[identity.name] = GatewayIdentity(
+            identities.register(GatewayIdentity(
                 name: identity.name, environment: identity.environment, epguOrigin: environment.epgu,
-                tokens: TokenManager(identity: identity.name, source: source, events: events))
+                tokens: TokenManager(identity: identity.name, source: source, events: tokenEvents),
+                fingerprint: fingerprint))
         }
-        self.identities = identities
+        let names = Set(stored.map(\.name))
+        for registered in identities.all where !names.contains(registered.name) {
+            identities.remove(named: registered.name)
+        }
     }
 
     /// The proxy, for the gateway listeners.
@@ -224,7 +240,7 @@ actor BoundListeners {
     }
 }
 
-/// Token managers' refresh loops and the periodic quota flush, as one service.
+/// The periodic quota flush; at shutdown it stops the token managers and flushes once more.
 struct BackgroundWork: Service {
     let service: GatewayService
 
@@ -232,18 +248,20 @@ struct BackgroundWork: Service {
         let service = self.service
         // Work stops at graceful shutdown; the quota counts are flushed one last time.
         await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                for identity in service.identities.values {
-                    group.addTask { await identity.tokens.run() }
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
-                        await service.persistQuotas()
-                    }
-                }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await service.persistQuotas()
             }
         }
+        service.identities.stopAll()
         await service.persistQuotas()
+    }
+}
+
+extension GatewayService {
+    /// A person acted on the token (PIN handed over, token inserted): every identity waiting for
+    /// that tries again now.
+    public func wakeTokenManagers() async {
+        for identity in identities.all { await identity.tokens.wake() }
     }
 }

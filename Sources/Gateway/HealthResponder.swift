@@ -13,7 +13,7 @@ public struct HealthResponder: HTTPResponder {
 
     let store: GatewayStore
     let auditor: CallAuditor
-    let identities: [String: GatewayIdentity]
+    let identities: IdentityRegistry
     let governor: QuotaGovernor
     let metrics: GatewayMetrics
 
@@ -41,7 +41,8 @@ public struct HealthResponder: HTTPResponder {
             reasons.append("audit log not writable: \(auditor.failure ?? "unknown")")
         }
         var tokens: [String: Any] = [:]
-        for (name, identity) in identities.sorted(by: { $0.key < $1.key }) {
+        for identity in identities.all {
+            let name = identity.name
             let status = await identity.tokens.status()
             var entry: [String: Any] = ["state": status.state.rawValue]
             if let expiresAt = status.expiresAt { entry["expires_in"] = Int(expiresAt.timeIntervalSinceNow) }
@@ -58,7 +59,8 @@ public struct HealthResponder: HTTPResponder {
 
     private func gauges() async -> GatewayMetrics.Gauges {
         var tokens: [String: (state: String, secondsToExpiry: Double?)] = [:]
-        for (name, identity) in identities {
+        for identity in identities.all {
+            let name = identity.name
             let status = await identity.tokens.status()
             tokens[name] = (status.state.rawValue, status.expiresAt.map { $0.timeIntervalSinceNow })
         }

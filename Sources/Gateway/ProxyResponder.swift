@@ -16,7 +16,7 @@ public struct ProxyResponder: HTTPResponder {
 
     let routes = RouteTable()
     let store: GatewayStore
-    let identities: [String: GatewayIdentity]
+    let identities: IdentityRegistry
     let governor: QuotaGovernor
     let systemWindows: [QuotaWindow]
     let ordersWindow: QuotaWindow
@@ -26,7 +26,7 @@ public struct ProxyResponder: HTTPResponder {
     let settings: ProxySettings
     let logger: Logger
 
-    public init(store: GatewayStore, identities: [String: GatewayIdentity], governor: QuotaGovernor,
+    public init(store: GatewayStore, identities: IdentityRegistry, governor: QuotaGovernor,
                 systemWindows: [QuotaWindow], ordersWindow: QuotaWindow, epgu: any EPGUClient, auditor: CallAuditor,
                 metrics: GatewayMetrics, settings: ProxySettings, logger: Logger) {
         self.store = store
@@ -113,7 +113,7 @@ public struct ProxyResponder: HTTPResponder {
         guard policy.allows(route: route.name) else { throw LocalAnswer.forbiddenRoute(route.name) }
         guard policy.allows(address: context.remoteAddress) else { throw LocalAnswer.forbiddenAddress }
         let identityName = try policy.identity(requested: request.headers[Self.identityHeader])
-        guard let identity = identities[identityName] else { throw LocalAnswer.unknownIdentity(identityName) }
+        guard let identity = identities.identity(named: identityName) else { throw LocalAnswer.unknownIdentity(identityName) }
         call.identity = identity.name
 
         // 3. Nothing leaves unaudited.

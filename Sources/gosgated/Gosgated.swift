@@ -62,7 +62,7 @@ struct Gosgated: AsyncParsableCommand {
         do {
             try await service.run { addresses in
                 logger.notice("gosgated \(GosgateVersion.current) ready on \(addresses.joined(separator: ", "))")
-                try? notifier.ready(status: "listening on \(addresses.joined(separator: ", ")); \(service.identities.count) identities")
+                try? notifier.ready(status: "listening on \(addresses.joined(separator: ", ")); \(service.identities.all.count) identities")
             }
         } catch {
             logger.critical("gosgated stopped: \(error)")
