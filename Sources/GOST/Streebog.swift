@@ -37,9 +37,14 @@ public enum Streebog {
 
     /// Streebog of `data` with the given output size.
     public static func hash(_ data: Data, size: Size) throws(GOSTError) -> Data {
-        let hasher = try StreebogHasher(size: size)
-        try hasher.update(data)
-        return try hasher.finalize()
+        let md = try messageDigest(size)
+        var output = [UInt8](repeating: 0, count: size.byteCount)
+        var length: UInt32 = 0
+        let ok = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &output, &length, md, nil) }
+        guard ok == 1, Int(length) == size.byteCount else {
+            throw .engineUnavailable("\(size) failed: \(OpenSSLError.drain())")
+        }
+        return Data(output)
     }
 
     /// Streebog of the file at `path`, read in chunks so the file is never held in memory whole.
