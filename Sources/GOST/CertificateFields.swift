@@ -1,17 +1,16 @@
 import SwiftASN1
 
-/// The parts of an X.509 certificate that CMS needs byte-exact: serial, issuer and subject `Name`s, SPKI.
+/// The parts of an X.509 certificate that CMS needs byte-exact: serial, issuer `Name`, SPKI.
 ///
 /// ```
 /// Certificate ::= SEQUENCE { tbsCertificate TBSCertificate, signatureAlgorithm, signatureValue }
 /// TBSCertificate ::= SEQUENCE { version [0] EXPLICIT OPTIONAL, serialNumber INTEGER, signature,
 ///     issuer Name, validity, subject Name, subjectPublicKeyInfo, ... }
 /// ```
-/// The names stay `ASN1Any` so they re-encode exactly as issued (CMS matches issuers by bytes).
+/// The issuer stays `ASN1Any` so it re-encodes exactly as issued (CMS matches issuers by bytes).
 struct CertificateFields: DERParseable, Sendable {
     var serialNumber: ArraySlice<UInt8>
     var issuer: ASN1Any
-    var subject: ASN1Any
     var subjectPublicKeyInfo: SubjectPublicKeyInfo
 
     init(derEncoded rootNode: ASN1Node) throws {
@@ -26,20 +25,17 @@ struct CertificateFields: DERParseable, Sendable {
                 _ = try AlgorithmIdentifier(derEncoded: &tbs)
                 guard let issuer = tbs.next() else { throw ASN1Error.invalidASN1Object(reason: "no issuer") }
                 guard tbs.next() != nil else { throw ASN1Error.invalidASN1Object(reason: "no validity") }
-                guard let subject = tbs.next() else { throw ASN1Error.invalidASN1Object(reason: "no subject") }
+                guard tbs.next() != nil else { throw ASN1Error.invalidASN1Object(reason: "no subject") }
                 let spki = try SubjectPublicKeyInfo(derEncoded: &tbs)
                 while tbs.next() != nil {}
-                return CertificateFields(serialNumber: serial, issuer: ASN1Any(derEncoded: issuer),
-                                         subject: ASN1Any(derEncoded: subject), subjectPublicKeyInfo: spki)
+                return CertificateFields(serialNumber: serial, issuer: ASN1Any(derEncoded: issuer), subjectPublicKeyInfo: spki)
             }
         }
     }
 
-    private init(serialNumber: ArraySlice<UInt8>, issuer: ASN1Any, subject: ASN1Any,
-                 subjectPublicKeyInfo: SubjectPublicKeyInfo) {
+    private init(serialNumber: ArraySlice<UInt8>, issuer: ASN1Any, subjectPublicKeyInfo: SubjectPublicKeyInfo) {
         self.serialNumber = serialNumber
         self.issuer = issuer
-        self.subject = subject
         self.subjectPublicKeyInfo = subjectPublicKeyInfo
     }
 }

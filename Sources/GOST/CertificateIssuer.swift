@@ -18,6 +18,7 @@ public struct CertificateIssuer: Sendable {
         /// subjectAltName IP addresses (v4 or v6 text).
         public var ipAddresses: [String]
 
+        /// A profile with exactly these extensions.
         public init(keyUsage: [String], extendedKeyUsage: [String] = [], dnsNames: [String] = [], ipAddresses: [String] = []) {
             self.keyUsage = keyUsage
             self.extendedKeyUsage = extendedKeyUsage

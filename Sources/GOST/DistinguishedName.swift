@@ -8,9 +8,12 @@ import Foundation
 public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
     /// One `type=value` pair.
     public struct Attribute: Sendable, Hashable {
+        /// Short name or dotted OID.
         public let type: String
+        /// The value, UTF-8.
         public let value: String
 
+        /// `type=value`.
         public init(_ type: String, _ value: String) {
             self.type = type
             self.value = value
@@ -20,6 +23,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
     /// The attributes in certificate order.
     public var attributes: [Attribute]
 
+    /// A name with these attributes, in this order.
     public init(_ attributes: [Attribute]) {
         self.attributes = attributes
     }

@@ -4,6 +4,7 @@ import Foundation
 public struct SoftwareSigner: DigestSigner {
     /// The private key that signs.
     public let key: GOSTPrivateKey
+    /// The certificate issued for `key`.
     public let certificate: GOSTCertificate
 
     /// Pairs `key` with `certificate`.
@@ -23,6 +24,7 @@ public struct SoftwareSigner: DigestSigner {
                       certificate: GOSTCertificate(contentsOfFile: certificateFile))
     }
 
+    /// Signs with the software key; see `DigestSigner.sign(digest:)`.
     public func sign(digest: Data) async throws -> Data {
         try key.sign(digest: digest)
     }

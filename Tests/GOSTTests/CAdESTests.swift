@@ -73,6 +73,25 @@ import TestSupport
         #expect(result.digest == size.digest)
     }
 
+    @Test func serialNumbersWithTheHighBitSetSurviveTheRoundTrip() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let keyPath = directory.path("key.pem"), certificatePath = directory.path("cert.pem")
+        try OpenSSLCLI.check(["genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", "-out", keyPath])
+        try OpenSSLCLI.check(["req", "-new", "-x509", "-key", keyPath, "-subj", "/CN=high serial", "-days", "2",
+                              "-set_serial", "0x8F0102030405060708", "-out", certificatePath])
+        let signer = try SoftwareSigner(keyFile: keyPath, certificateFile: certificatePath)
+        #expect(signer.certificate.serialNumber == "8F0102030405060708")
+        let cms = try await CAdESBuilder.sign(content: Self.apiKey, signer: signer)
+        let cmsPath = directory.path("sig.p7s"), contentPath = directory.path("content.txt")
+        try cms.write(to: URL(fileURLWithPath: cmsPath))
+        try Self.apiKey.write(to: URL(fileURLWithPath: contentPath))
+        let verified = try OpenSSLCLI.run(["cms", "-verify", "-binary", "-inform", "DER", "-in", cmsPath,
+                                           "-content", contentPath, "-CAfile", certificatePath, "-out", "/dev/null"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(try CAdESVerifier.verify(signature: cms, content: Self.apiKey, profile: .cadesBES).signerCertificate == signer.certificate)
+    }
+
     @Test func opensslCMSSignPassesOursAndLacksOnlySigningCertificateV2() throws {
         let fixture = try Self.makeSigner()
         defer { fixture.directory.remove() }

@@ -70,4 +70,23 @@ import TestSupport
             #expect(compact.contains(hex))
         }
     }
+
+    @Test func pkcs8ScalarIsLittleEndianAsOpenSSLPrintsIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pair = try GOSTFixtures.selfSigned(in: directory)
+        // The PKCS#8 privateKey OCTET STRING as stored, and d as `openssl pkey -text` prints it (big-endian).
+        let structure = try OpenSSLCLI.check(["asn1parse", "-in", pair.keyPath]).stdoutText
+        let stored = try #require(structure.split(separator: "\n").last { $0.contains("OCTET STRING") && $0.contains("[HEX DUMP]:") })
+        let storedHex = String(stored.split(separator: ":").last!)
+        let text = try OpenSSLCLI.check(["pkey", "-in", pair.keyPath, "-text", "-noout"]).stdoutText
+        let printed = try #require(text.split(separator: "\n").first { $0.hasPrefix("Private key:") })
+        let printedHex = printed.dropFirst("Private key:".count).trimmingCharacters(in: .whitespaces)
+        let d = GOSTByteOrder.privateScalar(fromPKCS8: Data(hex: storedHex))
+        let dHex = String(d.map { String(format: "%02X", $0) }.joined().drop(while: { (digit: Character) in digit == "0" }))
+        #expect(dHex == printedHex.uppercased())
+        // The Rutoken command carries the digest exactly as OpenSSL prints it.
+        let digest = GOSTByteOrder.digest(fromStandardE: Self.e)
+        #expect(GOSTByteOrder.rutokenCommandData(forDigest: digest) == digest)
+    }
 }
