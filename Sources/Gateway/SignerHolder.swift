@@ -40,6 +40,14 @@ public actor SignerHolder {
         return try await signer.login(pin: newPIN, forceFinalTry: forceFinalTry)
     }
 
+    /// A person logs the token out: the held PIN is wiped and the open signer logs out, so no
+    /// signature is made until the next `login`.
+    public func logout() async {
+        pin?.wipe()
+        pin = nil
+        await signer?.logout()
+    }
+
     /// What the token looks like now (nil until it was opened once).
     public func status() -> (status: TokenStatus?, lastError: TokenError?) {
         (signer?.currentStatus, lastError)
