@@ -95,6 +95,7 @@ let package = Package(
         .executableTarget(name: "gosgate-bench", dependencies: [
             "GOST", "TLS", "Upstream", "Token",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
 
         // Shared by the test targets: runs peers nobody here wrote (openssl CLI with the GOST engine).
