@@ -112,6 +112,30 @@ import TestSupport
             try CAdESVerifier.verify(signature: cms, content: Data("other".utf8))
         }
 
+        // BER with indefinite lengths is read too: openssl -stream output (attached, so refused as such) …
+        let streamed = fixture.directory.path("streamed.p7s")
+        try OpenSSLCLI.check(["cms", "-sign", "-binary", "-stream", "-in", contentPath, "-signer", fixture.certificatePath,
+                              "-inkey", fixture.keyPath, "-outform", "DER", "-out", streamed])
+        let ber = try Data(contentsOf: URL(fileURLWithPath: streamed))
+        #expect(ber[1] == 0x80, "openssl -stream no longer writes indefinite lengths; this check proves nothing")
+        #expect {
+            try CAdESVerifier.verify(signature: ber, content: Self.apiKey)
+        } throws: { error in
+            guard case GOSTError.verificationFailed(.structureInvalid(let why)) = error else { return false }
+            return why.contains("attached")
+        }
+        // … and a detached one with an indefinite outer length, which openssl accepts as well.
+        let definite = try #require(cms.first == 0x30 && cms[1] == 0x82 ? cms : nil)
+        let indefinite = Data([0x30, 0x80]) + definite.dropFirst(4) + Data([0, 0])
+        let indefinitePath = fixture.directory.path("indefinite.p7s")
+        try indefinite.write(to: URL(fileURLWithPath: indefinitePath))
+        let opensslOnBER = try OpenSSLCLI.run(["cms", "-verify", "-binary", "-inform", "DER", "-in", indefinitePath,
+                                               "-content", contentPath, "-CAfile", fixture.caPath, "-out", "/dev/null"])
+        #expect(opensslOnBER.status == 0, "\(opensslOnBER.stderr)")
+        #expect(try CAdESVerifier.verify(signature: indefinite, content: Self.apiKey).signerCertificate == fixture.signer.certificate)
+        #expect(throws: GOSTError.verificationFailed(.contentDigestMismatch)) {
+            try CAdESVerifier.verify(signature: indefinite, content: Data("other".utf8))
+        }
         // PEM and base64url forms of the same signature are accepted too.
         let pem = try OpenSSLCLI.check(["cms", "-cmsout", "-inform", "DER", "-in", cmsPath, "-outform", "PEM"]).stdout
         #expect(try CAdESVerifier.verify(signature: pem, content: Self.apiKey).signerCertificate == fixture.signer.certificate)
