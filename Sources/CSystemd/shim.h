@@ -1,17 +1,35 @@
 #ifndef GOSGATE_CSYSTEMD_SHIM_H
 #define GOSGATE_CSYSTEMD_SHIM_H
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <linux/memfd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
+
+/* Swift's Glibc module is built without _GNU_SOURCE, and defining it here would change shared
+ * struct definitions (fd_set) under Swift's feet. The few GNU-only names used below are spelled
+ * out from the Linux UAPI instead. */
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#endif
+#ifndef SCM_CREDENTIALS
+#define SCM_CREDENTIALS 0x02
+#endif
+struct csystemd_credentials {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
 
 /* Swift cannot use the CMSG_* macros or the memfd sealing constants, so the two places that need
  * them (handing a large journal entry to journald as a sealed memfd) live here. */
@@ -19,7 +37,7 @@
 /* A memfd holding `length` bytes of `data`, sealed against any change as journald requires.
  * Returns the fd, or -1 with errno set. */
 static inline int csystemd_sealed_memfd(const char *name, const void *data, size_t length) {
-    int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int fd = (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) return -1;
     const char *cursor = (const char *)data;
     size_t left = length;
@@ -73,7 +91,7 @@ static inline ssize_t csystemd_receive_with_credentials(int socket_fd, void *buf
                                                         pid_t *pid, uid_t *uid) {
     union {
         struct cmsghdr header;
-        char buffer[CMSG_SPACE(sizeof(struct ucred))];
+        char buffer[CMSG_SPACE(sizeof(struct csystemd_credentials))];
     } control;
     struct iovec vector = { buffer, length };
     struct msghdr message;
@@ -88,7 +106,7 @@ static inline ssize_t csystemd_receive_with_credentials(int socket_fd, void *buf
     if (received < 0) return received;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
         if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_CREDENTIALS) {
-            struct ucred credentials;
+            struct csystemd_credentials credentials;
             memcpy(&credentials, CMSG_DATA(header), sizeof(credentials));
             *pid = credentials.pid;
             *uid = credentials.uid;

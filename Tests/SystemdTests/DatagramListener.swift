@@ -54,10 +54,21 @@ final class DatagramListener: @unchecked Sendable {
         directory.remove()
     }
 
-    /// The next datagram, or nil when none arrives within `timeout` seconds.
-    func receive(timeout: Double = 5) -> Datagram? {
+    /// The next datagram, or nil when none arrives within `timeout` seconds. Waits without
+    /// blocking a thread, so that the code under test keeps running on the same task pool.
+    func receive(timeout: Double = 10) async -> Datagram? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while true {
+            if let datagram = receiveWaiting() { return datagram }
+            guard ContinuousClock.now < deadline else { return nil }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// A datagram that is already waiting, if any.
+    func receiveWaiting() -> Datagram? {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, CInt(timeout * 1000)) == 1 else { return nil }
+        guard poll(&poller, 1, 0) == 1 else { return nil }
         var buffer = [UInt8](repeating: 0, count: 1024 * 1024)
         var pid: pid_t = 0
         var uid: uid_t = 0
@@ -71,7 +82,7 @@ final class DatagramListener: @unchecked Sendable {
     /// Every datagram that is already waiting.
     func drain() -> [Datagram] {
         var datagrams: [Datagram] = []
-        while let datagram = receive(timeout: 0) { datagrams.append(datagram) }
+        while let datagram = receiveWaiting() { datagrams.append(datagram) }
         return datagrams
     }
 }

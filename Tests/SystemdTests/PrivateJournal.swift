@@ -13,38 +13,33 @@ final class PrivateJournal: @unchecked Sendable {
 
     let namespace: String
     let socketPath: String
-    private let process: Process
+    private let process: SpawnedProcess
 
-    private init(namespace: String, process: Process) {
+    private init(namespace: String, process: SpawnedProcess) {
         self.namespace = namespace
         self.socketPath = "/run/systemd/journal.\(namespace)/socket"
         self.process = process
     }
 
-    static func start() throws -> PrivateJournal {
+    static func start() async throws -> PrivateJournal {
         try #require(getuid() == 0, "a private journald needs root; the fake-socket tests cover the protocol")
         try #require(FileManager.default.isExecutableFile(atPath: journald) && FileManager.default.isExecutableFile(atPath: journalctl),
                      "systemd-journald and journalctl come with the systemd package")
         let namespace = "gosgatetest" + String(UUID().uuidString.prefix(8)).lowercased()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: journald)
-        process.arguments = [namespace]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try SpawnedProcess(journald, [namespace], environment: ["PATH": "/usr/bin:/bin"])
         let journal = PrivateJournal(namespace: namespace, process: process)
         for _ in 0..<400 {
             if FileManager.default.fileExists(atPath: journal.socketPath) { return journal }
             guard process.isRunning else { break }
-            usleep(25_000)
+            try await Task.sleep(for: .milliseconds(25))
         }
         journal.stop()
-        throw ListenerFailure("systemd-journald \(namespace) did not create \(journal.socketPath)")
+        throw ListenerFailure("systemd-journald \(namespace) did not create \(journal.socketPath): \(process.output)")
     }
 
     /// The entries matching `match` as `journalctl -o json --all` prints them, waiting up to 10 s
     /// for `count` of them (journald writes asynchronously).
-    func entries(matching match: String, count: Int) throws -> [[String: Any]] {
+    func entries(matching match: String, count: Int) async throws -> [[String: Any]] {
         var found: [[String: Any]] = []
         for _ in 0..<100 {
             let process = Process()
@@ -60,16 +55,13 @@ final class PrivateJournal: @unchecked Sendable {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }
             if found.count >= count { return found }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         return found
     }
 
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
+        process.stop()
         let machineID = (try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         for path in ["/run/systemd/journal.\(namespace)", "/var/log/journal/\(machineID).\(namespace)",

@@ -5,44 +5,44 @@ import Testing
 /// The sd_notify protocol as systemd reads it, against a socket the test binds in a temporary
 /// directory and passes through an explicit environment (the process environment is untouched).
 @Suite struct ServiceNotifierTests {
-    @Test func readyStatusAndStoppingArriveAsAssignmentsFromThisProcess() throws {
+    @Test func readyStatusAndStoppingArriveAsAssignmentsFromThisProcess() async throws {
         let listener = try DatagramListener()
         let notifier = ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path])
         #expect(notifier.isEnabled)
 
         try notifier.ready(status: "token present; 2 identities with fresh tokens; queue 0")
-        let ready = try #require(listener.receive())
+        let ready = try #require(await listener.receive())
         #expect(ready.assignments == ["READY": "1", "STATUS": "token present; 2 identities with fresh tokens; queue 0"])
         // systemd attributes a notification to the process the kernel says sent it.
         #expect(ready.senderPID == getpid())
 
         try notifier.status("token absent\nwaiting for the reader")
-        let status = try #require(listener.receive())
+        let status = try #require(await listener.receive())
         #expect(status.text == "STATUS=token absent waiting for the reader\n")
 
         try notifier.stopping(status: "draining 3 requests")
-        let stopping = try #require(listener.receive())
+        let stopping = try #require(await listener.receive())
         #expect(stopping.assignments == ["STOPPING": "1", "STATUS": "draining 3 requests"])
     }
 
-    @Test func reloadingCarriesTheMonotonicClockThatNotifyReloadRequires() throws {
+    @Test func reloadingCarriesTheMonotonicClockThatNotifyReloadRequires() async throws {
         let listener = try DatagramListener()
         let notifier = ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path])
         let before = Self.monotonicMicroseconds()
         try notifier.reloading(status: "reloading /etc/gosgate/gosgate.yaml")
         let after = Self.monotonicMicroseconds()
 
-        let message = try #require(listener.receive()).assignments
+        let message = try #require(await listener.receive()).assignments
         #expect(message["RELOADING"] == "1")
         #expect(message["STATUS"] == "reloading /etc/gosgate/gosgate.yaml")
         let stamp = try #require(message["MONOTONIC_USEC"].flatMap(UInt64.init))
         #expect(stamp >= before && stamp <= after)
 
         try notifier.ready()
-        #expect(try #require(listener.receive()).text == "READY=1\n")
+        #expect(try #require(await listener.receive()).text == "READY=1\n")
     }
 
-    @Test func abstractSocketNamesWork() throws {
+    @Test func abstractSocketNamesWork() async throws {
         // systemd may pass an abstract-namespace socket as "@name".
         let name = "gosgate-test-\(UUID().uuidString)"
         let receiver = socket(AF_UNIX, CInt(SOCK_DGRAM.rawValue), 0)
@@ -63,7 +63,7 @@ import Testing
         #expect(count > 0 && String(decoding: buffer[0..<count], as: UTF8.self) == "WATCHDOG=1\n")
     }
 
-    @Test func withoutNotifySocketEveryCallIsAQuietNoOp() throws {
+    @Test func withoutNotifySocketEveryCallIsAQuietNoOp() async throws {
         let notifier = ServiceNotifier(environment: [:])
         #expect(!notifier.isEnabled)
         #expect(notifier.watchdogInterval == nil)
@@ -98,7 +98,7 @@ import Testing
         #expect(ServiceNotifier(environment: ["WATCHDOG_USEC": "soon"]).watchdogInterval == nil)
     }
 
-    @Test func systemdNotifyFromSystemdItselfSpeaksTheSameProtocol() throws {
+    @Test func systemdNotifyFromSystemdItselfSpeaksTheSameProtocol() async throws {
         // The reference sender: systemd's own systemd-notify(1), through the same fake socket.
         let tool = "/usr/bin/systemd-notify"
         try #require(FileManager.default.isExecutableFile(atPath: tool), "systemd-notify is part of the systemd package")
@@ -108,11 +108,15 @@ import Testing
         process.arguments = ["--ready", "--status=token present"]
         process.environment = ["NOTIFY_SOCKET": listener.path]
         try process.run()
-        process.waitUntilExit()
-        let reference = try #require(listener.receive()).assignments
+        let reference = try #require(await listener.receive()).assignments
+        // systemd-notify then sends BARRIER=1 with a pipe and waits until the receiver closes it;
+        // receiving the datagram (and dropping its descriptor) does that.
+        _ = await listener.receive()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(process.terminationStatus == 0)
 
         try ServiceNotifier(environment: ["NOTIFY_SOCKET": listener.path]).ready(status: "token present")
-        let ours = try #require(listener.receive()).assignments
+        let ours = try #require(await listener.receive()).assignments
         #expect(ours["READY"] == reference["READY"])
         #expect(ours["STATUS"] == reference["STATUS"])
     }

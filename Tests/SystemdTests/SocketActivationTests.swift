@@ -69,7 +69,7 @@ import Testing
         }
     }
 
-    @Test func systemdSocketActivatePassesNamedListenersToTheService() throws {
+    @Test func systemdSocketActivatePassesNamedListenersToTheService() async throws {
         let activate = "/usr/bin/systemd-socket-activate"
         try #require(FileManager.default.isExecutableFile(atPath: activate),
                      "systemd-socket-activate comes with the systemd package (scripts/install-deps.sh)")
@@ -84,17 +84,13 @@ import Testing
             if let value = ProcessInfo.processInfo.environment[name] { arguments += ["-E", "\(name)=\(value)"] }
         }
         arguments += ["--"] + TestBinary.invocation(runningOnly: "activatedProcessReport")
-        let activator = try PeerProcess.startClient(activate, arguments: arguments, environment: ProcessInfo.processInfo.environment)
+        let activator = try SpawnedProcess(activate, arguments, environment: ProcessInfo.processInfo.environment)
         defer { activator.stop() }
 
         // systemd-socket-activate listens first and starts the service on the first connection.
-        var greeting = ""
-        for _ in 0..<200 where greeting.isEmpty {
-            greeting = Self.readGreeting(port: port) ?? ""
-            if greeting.isEmpty { usleep(50_000) }
-        }
+        let greeting = await Self.readGreeting(port: port)
         #expect(greeting == "gosgate: served on an activated socket\n", "\(activator.output)")
-        activator.waitForExit(timeout: 30)
+        await activator.waitForExit(timeout: .seconds(30))
 
         let data = try Data(contentsOf: URL(fileURLWithPath: reportPath))
         let report = try JSONDecoder().decode(ActivationReport.self, from: data)
@@ -140,23 +136,36 @@ import Testing
         let environmentCleared: Bool
     }
 
-    static func readGreeting(port: Int) -> String? {
-        let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    /// Connects to 127.0.0.1:`port` and reads what the server says first, waiting up to 30 s
+    /// without blocking a thread (the child process needs a moment to start).
+    static func readGreeting(port: Int) async -> String? {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let fd = socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if connected != 0 {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            while ContinuousClock.now < deadline {
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, 0) == 1 {
+                    var buffer = [UInt8](repeating: 0, count: 256)
+                    let count = read(fd, &buffer, buffer.count)
+                    return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
-        guard connected == 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = read(fd, &buffer, buffer.count)
-        return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
+        return nil
     }
 
     /// Duplicates two sockets onto the lowest free pair of consecutive descriptors.

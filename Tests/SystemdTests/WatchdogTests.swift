@@ -23,12 +23,12 @@ import Testing
 
         // First check and ping right away, then one per 10 s of clock time.
         await clock.waitForSleepers()
-        #expect(listener.receive()?.text == "WATCHDOG=1\n")
+        #expect(await listener.receive()?.text == "WATCHDOG=1\n")
         for tick in 1...3 {
             clock.advance(by: .seconds(9))
-            #expect(listener.receive(timeout: 0.2) == nil, "no ping before half the interval (tick \(tick))")
+            #expect(await listener.receive(timeout: 0.2) == nil, "no ping before half the interval (tick \(tick))")
             clock.advance(by: .seconds(1))
-            #expect(listener.receive()?.text == "WATCHDOG=1\n", "ping at half the interval (tick \(tick))")
+            #expect(await listener.receive()?.text == "WATCHDOG=1\n", "ping at half the interval (tick \(tick))")
             await clock.waitForSleepers()
         }
 
@@ -45,7 +45,7 @@ import Testing
         // Healthy again: pings resume on the next tick.
         healthy.withLock { $0 = true }
         clock.advance(by: .seconds(10))
-        #expect(listener.receive()?.text == "WATCHDOG=1\n")
+        #expect(await listener.receive()?.text == "WATCHDOG=1\n")
     }
 
     @Test func aHealthCheckThatNeverAnswersStopsThePings() async throws {
@@ -65,9 +65,9 @@ import Testing
         }
         let task = Task { await watchdog.run() }
         await clock.waitForSleepers()
-        #expect(listener.receive()?.text == "WATCHDOG=1\n")
+        #expect(await listener.receive()?.text == "WATCHDOG=1\n")
         for _ in 1...5 { clock.advance(by: .seconds(1)) }
-        #expect(listener.receive(timeout: 0.3) == nil)
+        #expect(await listener.receive(timeout: 0.3) == nil)
         task.cancel()
         await task.value
     }
@@ -79,7 +79,7 @@ import Testing
         let task = Task { await watchdog.run() }
         defer { task.cancel() }
         for _ in 1...3 {
-            #expect(listener.receive()?.text == "WATCHDOG=1\n")
+            #expect(await listener.receive()?.text == "WATCHDOG=1\n")
         }
         #expect(Watchdog(notifier: ServiceNotifier(environment: [:])) { true } == nil)
     }
