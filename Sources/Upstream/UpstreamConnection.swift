@@ -68,7 +68,13 @@ final class UpstreamConnection: Sendable {
                 }
             }
         }
-        let start = try await headPromise.futureResult.get()
+        // A caller that gives up abandons the connection: it cannot be reused mid-exchange.
+        let channel = self.channel
+        let start = try await withTaskCancellationHandler {
+            try await headPromise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
         return UpstreamResponse(status: start.head.status, headers: start.head.headers, body: start.body,
                                 tls: tls, reusedConnection: reused)
     }

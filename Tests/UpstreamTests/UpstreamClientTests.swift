@@ -138,6 +138,22 @@ struct UpstreamClientTests {
         }
     }
 
+    @Test func cancellingTheCallerAbandonsTheRequest() async throws {
+        defer { server.stop(); directory.remove() }
+        var configuration = UpstreamConfiguration()
+        configuration.responseHeadTimeout = .seconds(20)
+        let client = UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        let origin = self.origin
+        let request = Task { try await client.execute(UpstreamRequest(origin: origin, target: "/stall-head")) }
+        try await Task.sleep(for: .milliseconds(200))
+        request.cancel()
+        // Closed by the cancellation, not by the (much later) head timeout.
+        await #expect(throws: UpstreamError.connectionClosedBeforeResponse(origin: origin.description)) {
+            _ = try await request.value
+        }
+    }
+
     @Test func bodyIdleTimeoutFires() async throws {
         defer { server.stop(); directory.remove() }
         var configuration = UpstreamConfiguration()
