@@ -32,7 +32,8 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
     case tcp(host: String, port: Int)
     case unix(path: String)
 
-    /// Parses `127.0.0.1:8080`, `[::1]:8080` or `unix:/run/gosgate/gateway.sock`.
+    /// Parses `127.0.0.1:8080`, `[::1]:8080` or `unix:/run/gosgate/gateway.sock`. Port 0 asks the
+    /// kernel for a free port (tests and demos read the real one from the start-up log).
     public init?(_ text: String) {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
@@ -41,7 +42,7 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
             return
         }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (1...65535).contains(port) else { return nil }
+              (0...65535).contains(port) else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { return nil }

@@ -107,7 +107,7 @@ public final class GatewayService: Sendable {
 
     /// Runs listeners and background work until SIGTERM/SIGINT (graceful) or cancellation.
     /// - Parameter onReady: called once every listener is bound, with the bound addresses.
-    public func run(onReady: @escaping @Sendable ([String]) async -> Void = { _ in }) async throws {
+    public func run(onReady: @escaping @Sendable ([BoundListener]) async -> Void = { _ in }) async throws {
         try store.appendAudit(kind: .system, actor: "gosgated", subject: "start",
                                     detail: ["version": GosgateVersion.current])
         let bound = BoundListeners(expected: configuration.gateway.listen.count + 1, onReady: onReady)
@@ -117,13 +117,15 @@ public final class GatewayService: Sendable {
             services.append(Application(
                 responder: proxyResponder, server: gatewayServer,
                 configuration: ApplicationConfiguration(address: Self.bindAddress(address), serverName: nil),
-                onServerRunning: { channel in await bound.add(channel.localAddress?.description ?? "\(address)") },
+                onServerRunning: { channel in await bound.add(BoundListener(role: .gateway, channel.localAddress, configured: address)) },
                 logger: logger))
         }
         services.append(Application(
             responder: healthResponder,
             configuration: ApplicationConfiguration(address: Self.bindAddress(configuration.health.listen)),
-            onServerRunning: { channel in await bound.add(channel.localAddress?.description ?? "health") },
+            onServerRunning: { [configuration] channel in
+                await bound.add(BoundListener(role: .health, channel.localAddress, configured: configuration.health.listen))
+            },
             logger: logger))
         services.append(BackgroundWork(service: self))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -223,20 +225,44 @@ public enum GatewayStartError: Error, CustomStringConvertible {
     }
 }
 
-/// Collects bound listener addresses and reports readiness once all are up.
-actor BoundListeners {
-    private var addresses: [String] = []
-    private let expected: Int
-    private let onReady: @Sendable ([String]) async -> Void
+/// A listener that is up.
+public struct BoundListener: Sendable, CustomStringConvertible {
+    public enum Role: String, Sendable { case gateway, health }
+    public let role: Role
+    /// `127.0.0.1:8080`, `[::1]:8080` or `unix:/path`.
+    public let address: String
+    /// The bound TCP port (the real one when the configuration said 0).
+    public let port: Int?
 
-    init(expected: Int, onReady: @escaping @Sendable ([String]) async -> Void) {
+    init(role: Role, _ bound: SocketAddress?, configured: ListenAddress) {
+        self.role = role
+        switch (bound, configured) {
+        case (.some(let socket), .tcp(let host, _)) where socket.port != nil:
+            port = socket.port
+            address = ListenAddress.tcp(host: host, port: socket.port!).description
+        default:
+            port = nil
+            address = configured.description
+        }
+    }
+
+    public var description: String { "\(role.rawValue) \(address)" }
+}
+
+/// Collects bound listeners and reports readiness once all are up.
+actor BoundListeners {
+    private var listeners: [BoundListener] = []
+    private let expected: Int
+    private let onReady: @Sendable ([BoundListener]) async -> Void
+
+    init(expected: Int, onReady: @escaping @Sendable ([BoundListener]) async -> Void) {
         self.expected = expected
         self.onReady = onReady
     }
 
-    func add(_ address: String) async {
-        addresses.append(address)
-        if addresses.count == expected { await onReady(addresses) }
+    func add(_ listener: BoundListener) async {
+        listeners.append(listener)
+        if listeners.count == expected { await onReady(listeners) }
     }
 }
 

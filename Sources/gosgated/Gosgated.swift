@@ -60,9 +60,10 @@ struct Gosgated: AsyncParsableCommand {
             logger.warning("token driver 'file': the signing key is a FILE ON DISK; this is a test stand, not a production gateway")
         }
         do {
-            try await service.run { addresses in
-                logger.notice("gosgated \(GosgateVersion.current) ready on \(addresses.joined(separator: ", "))")
-                try? notifier.ready(status: "listening on \(addresses.joined(separator: ", ")); \(service.identities.all.count) identities")
+            try await service.run { listeners in
+                let addresses = listeners.map(\.description).joined(separator: ", ")
+                logger.notice("gosgated \(GosgateVersion.current) ready: \(addresses)")
+                try? notifier.ready(status: "listening: \(addresses); \(service.identities.all.count) identities")
             }
         } catch {
             logger.critical("gosgated stopped: \(error)")

@@ -1,0 +1,115 @@
+import Config
+import Foundation
+import Gateway
+import Logging
+import Store
+import TestSupport
+
+/// Runs a real `GatewayService` in-process against given ESIA and EPGU origins, with a software
+/// signer from the openssl CLI, one identity and one client; requests go through `curl`.
+final class GatewayHarness: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let service: GatewayService
+    let clientKey: String
+    private(set) var gatewayPort = 0
+    private(set) var healthPort = 0
+    private var task: Task<Void, any Error>?
+
+    /// - Parameters:
+    ///   - extraYAML: appended to the generated configuration (quotas, gateway limits...).
+    init(esia: URL, epgu: URL, ca: String? = nil, epguCiphers: String? = nil, extraYAML: String = "",
+         signer: GOSTFixtures.KeyPair? = nil, apiKey: String = "6b0f3a4e-2c1d-4f5e-9a8b-7c6d5e4f3a2b") async throws {
+        directory = try TemporaryDirectory(prefix: "gosgate-gateway")
+        let pair = try signer ?? GOSTFixtures.selfSigned(in: directory)
+        var environment = """
+          test:
+            esia: \(esia.absoluteString)
+            epgu: \(epgu.absoluteString)
+
+        """
+        if let ca { environment += "    ca: \(ca)\n" }
+        if let epguCiphers { environment += "    epgu_ciphers: \(epguCiphers)\n" }
+        let yaml = """
+        store:
+          path: \(directory.path("gosgate.sqlite"))
+        gateway:
+          listen: ["127.0.0.1:0"]
+        health:
+          listen: 127.0.0.1:0
+        token:
+          driver: file
+          key_file: \(pair.keyPath)
+          certificate: \(pair.certificatePath)
+          allow_software_key: true
+        environments:
+        \(environment)
+        \(extraYAML)
+        """
+        let configuration = try ConfigurationLoader.parse(yaml, path: "harness.yaml")
+        let store = try GatewayStore(path: configuration.store.path)
+        try store.addIdentity(Identity(name: "org", environment: "test", flow: .apiKey, apiKey: apiKey))
+        clientKey = try store.addClient(name: "erp", defaultIdentity: "org").key.text
+        var logger = Logger(label: "gateway-test")
+        logger.logLevel = .critical
+        service = try GatewayService(configuration: configuration, logger: logger)
+        let ready = AsyncStream<[BoundListener]>.makeStream()
+        task = Task { [service] in
+            try await service.run { listeners in ready.continuation.yield(listeners) }
+        }
+        for await listeners in ready.stream {
+            gatewayPort = listeners.first { $0.role == .gateway }?.port ?? 0
+            healthPort = listeners.first { $0.role == .health }?.port ?? 0
+            break
+        }
+    }
+
+    /// Adds another client to the running gateway's store.
+    func addClient(name: String, routes: [String] = ["*"]) throws -> String {
+        try service.store.addClient(name: name, defaultIdentity: "org", allowedRoutes: routes).key.text
+    }
+
+    /// One `curl` exchange with the gateway.
+    struct Exchange {
+        let status: Int
+        let headers: [String: String]
+        let body: Data
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+    }
+
+    /// Runs curl against the gateway (`path` may be a raw target) with the client key unless `key` is nil.
+    func request(_ method: String, _ path: String, key: String?? = .none, headers: [String] = [], body: String? = nil,
+                 extra: [String] = [], port: Int? = nil) throws -> Exchange {
+        let presented: String? = key ?? clientKey
+        var arguments = ["-s", "-S", "-X", method, "--path-as-is", "-D", directory.path("headers.txt"),
+                         "-o", directory.path("body.bin"), "-w", "%{http_code}", "--max-time", "60"]
+        if let presented { arguments += ["-H", "X-Gosgate-Key: \(presented)"] }
+        for header in headers { arguments += ["-H", header] }
+        if let body { arguments += ["--data-binary", body] }
+        arguments += extra
+        arguments.append("http://127.0.0.1:\(port ?? gatewayPort)\(path)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let code = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        var headers: [String: String] = [:]
+        let raw = (try? String(contentsOfFile: directory.path("headers.txt"), encoding: .utf8)) ?? ""
+        for line in raw.split(separator: "\r\n") {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        let data = (try? Data(contentsOf: URL(fileURLWithPath: directory.path("body.bin")))) ?? Data()
+        return Exchange(status: Int(code) ?? 0, headers: headers, body: data)
+    }
+
+    func stop() async {
+        task?.cancel()
+        _ = await task?.result
+        directory.remove()
+    }
+}
