@@ -72,6 +72,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The admin API on a Unix socket (SO_PEERCRED tiers) and its client for gosgatectl.
+        .target(name: "Admin", dependencies: [
+            "Gateway", "Store", "Config", "Token", "ESIA", "Systemd",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(name: "gosgated", dependencies: [
@@ -80,7 +89,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "gosgatectl", dependencies: [
-            "Config", "GOST", "TLS", "Upstream", "Token",
+            "Config", "GOST", "TLS", "Upstream", "Token", "Admin", "Store",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "gosgate-stand", dependencies: [
@@ -110,6 +119,7 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "GOST", "TestSupport"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "AdminTests", dependencies: ["Admin", "Gateway", "Store", "Stand", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

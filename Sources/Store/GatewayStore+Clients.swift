@@ -58,7 +58,7 @@ extension GatewayStore {
                 identityID = try Self.existingIdentity(defaultIdentity, db).id
             }
             for other in permissions.allowedIdentities { _ = try Self.existingIdentity(other, db) }
-            var record = InternalClient(
+            let record = InternalClient(
                 id: nil, name: name, keyID: key.keyID, keyHash: hash, defaultIdentityID: identityID,
                 allowedIdentities: try Self.jsonArray(permissions.allowedIdentities),
                 allowedRoutes: try Self.jsonArray(permissions.allowedRoutes),

@@ -8,6 +8,7 @@ struct GosgateCtl: AsyncParsableCommand {
         commandName: "gosgatectl",
         abstract: "Administer a gosgate EPGU gateway and debug GOST signatures, TLS and tokens.",
         version: GosgateVersion.current,
-        subcommands: [GostCommand.self, DiagnoseCommand.self]
+        subcommands: [StatusCommand.self, TokenCommand.self, IdentityCommand.self, ClientCommand.self, QuotaCommand.self,
+                      AuditCommand.self, ConfigCommand.self, ReloadCommand.self, GostCommand.self, DiagnoseCommand.self]
     )
 }

@@ -1,0 +1,36 @@
+import Config
+import Foundation
+
+extension AdminAPI {
+    /// Validates the daemon's own configuration file as it is on disk now.
+    func configCheck() -> ConfigCheckReport {
+        ConfigurationReview.check(path: configurationPath, running: service.configuration).report
+    }
+
+    /// Validates the configuration file, then applies what can change without dropping a
+    /// connection: identities are re-read from the store (new ones start, removed ones stop,
+    /// unchanged ones keep their token), waiting token managers are woken, and a failed audit
+    /// log is retried. A file with problems changes nothing.
+    func reload() async throws -> AdminRoute.Outcome {
+        let (report, configuration) = ConfigurationReview.check(path: configurationPath, running: service.configuration)
+        guard configuration != nil else {
+            let noun = report.issues.count == 1 ? "problem" : "problems"
+            throw AdminAPIError(.unprocessableEntity, code: "config_invalid",
+                                "\(configurationPath) has \(report.issues.count) \(noun); nothing was changed: "
+                                    + report.issues.map(\.description).joined(separator: "; "),
+                                issues: report.issues)
+        }
+        try? notifier.reloading(status: "reloading \(configurationPath)")
+        defer { try? notifier.ready(status: "reloaded; \(service.identities.all.count) identities") }
+        var applied: [String] = []
+        try service.reloadIdentities()
+        applied.append("identities re-read from the store")
+        await service.wakeTokenManagers()
+        applied.append("token managers woken")
+        if !service.auditor.isHealthy, service.auditor.recheck() { applied.append("audit log writable again") }
+        let restart = report.restartRequired
+        return .init(response: .json(ReloadReport(path: configurationPath, applied: applied, restartRequired: restart,
+                                                  identities: service.identities.all.count)),
+                     detail: ["restart_required": restart.joined(separator: ",")])
+    }
+}
