@@ -121,6 +121,27 @@ struct TLSClientTests {
         }
     }
 
+    @Test func serverInitiatedRenegotiationIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ca = try TestCertificateAuthority.create(in: directory)
+        let leaf = try ca.issue(name: "server")
+        let server = try PeerProcess.startServer("/usr/bin/openssl") { port in
+            ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", leaf.certificatePath, "-key", leaf.keyPath,
+             "-cipher", Self.legacy, "-tls1_2"]
+        }
+        defer { server.stop() }
+        let connection = Task {
+            try await TLSTestPeers.connect(port: server.port, configuration: .gostClient(trustRoots: .file(ca.certificatePath)),
+                                           request: "before\n", closeAfter: .seconds(2))
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        server.send("r\n")  // s_server: send a HelloRequest
+        _ = try? await connection.value
+        #expect(server.output.contains("before"))
+        #expect(server.output.contains("no renegotiation"), "\(server.output)")
+    }
+
     @Test func closeSendsCloseNotify() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

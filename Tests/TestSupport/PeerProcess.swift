@@ -85,6 +85,11 @@ public final class PeerProcess: @unchecked Sendable {
         return PeerProcess(process: process, port: port, outputPath: outputPath, input: port == 0 ? nil : input)
     }
 
+    /// Writes `text` to a server's standard input (`openssl s_server` takes commands there).
+    public func send(_ text: String) {
+        input?.fileHandleForWriting.write(Data(text.utf8))
+    }
+
     /// Everything the peer printed so far.
     public var output: String {
         (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
