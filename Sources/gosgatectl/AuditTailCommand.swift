@@ -12,7 +12,7 @@ struct AuditTailCommand: ParsableCommand {
 
     @OptionGroup var options: AdminOptions
 
-    @Option(name: .shortAndLong, help: "How many records to show first (1…1000).")
+    @Option(name: [.customShort("n"), .customLong("lines")], help: "How many records to show first (1…1000).")
     var lines = 20
 
     @Flag(name: .shortAndLong, help: "Follow: wait for new records until interrupted.")
