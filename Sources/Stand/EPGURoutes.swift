@@ -45,30 +45,27 @@ struct EPGURoutes: Sendable {
                 return JSONAnswer.response(200, ["orderId": id])
             }
         }
-        // v1.12.1 dropped the slash before "?", v1.13 examples have it again: both are served.
-        for path in ["/api/gusmev/order/getOrdersStatus", "/api/gusmev/order/getOrdersStatus/"] {
-            router.get(RouterPath(path)) { request, context in
-                await serve(request, context) { caller, request in
-                    let query = request.uri.queryParameters
-                    let ids = try orderIDs(query.get("orderIds"))
-                    let (pageNum, pageSize) = try paging(query, defaultSize: max(ids.count, 1))
-                    return JSONAnswer.response(200, try await services.epgu.ordersStatus(
-                        caller: caller, ids: ids, pageNum: pageNum, pageSize: pageSize))
-                }
+        // v1.12.1 dropped the slash before "?", v1.13 examples have it again: the router matches
+        // both spellings with one route (a trailing slash is ignored).
+        router.get("/api/gusmev/order/getOrdersStatus") { request, context in
+            await serve(request, context) { caller, request in
+                let query = request.uri.queryParameters
+                let ids = try orderIDs(query.get("orderIds"))
+                let (pageNum, pageSize) = try paging(query, defaultSize: max(ids.count, 1))
+                return JSONAnswer.response(200, try await services.epgu.ordersStatus(
+                    caller: caller, ids: ids, pageNum: pageNum, pageSize: pageSize))
             }
         }
-        for path in ["/api/gusmev/order/getUpdatedAfter", "/api/gusmev/order/getUpdatedAfter/"] {
-            router.get(RouterPath(path)) { request, context in
-                await serve(request, context) { caller, request in
-                    let query = request.uri.queryParameters
-                    let offset = services.configuration.epgu.utcOffsetMinutes
-                    guard let text = query.get("updatedAfter"), let moment = EPGUDate.parseLocal(text, utcOffsetMinutes: offset) else {
-                        throw EPGUFailure.badRequest("updatedAfter is missing or not YYYY-MM-DDTHH:mm:ss.SSS (UTC\(offset >= 0 ? "+" : "-")\(abs(offset) / 60):\(String(format: "%02d", abs(offset) % 60)))")
-                    }
-                    let (pageNum, pageSize) = try paging(query, defaultSize: 100)
-                    return JSONAnswer.response(200, try await services.epgu.updatedAfter(
-                        caller: caller, moment: moment, pageNum: pageNum, pageSize: pageSize))
+        router.get("/api/gusmev/order/getUpdatedAfter") { request, context in
+            await serve(request, context) { caller, request in
+                let query = request.uri.queryParameters
+                let offset = services.configuration.epgu.utcOffsetMinutes
+                guard let text = query.get("updatedAfter"), let moment = EPGUDate.parseLocal(text, utcOffsetMinutes: offset) else {
+                    throw EPGUFailure.badRequest("updatedAfter is missing or not YYYY-MM-DDTHH:mm:ss.SSS (UTC\(offset >= 0 ? "+" : "-")\(abs(offset) / 60):\(String(format: "%02d", abs(offset) % 60)))")
                 }
+                let (pageNum, pageSize) = try paging(query, defaultSize: 100)
+                return JSONAnswer.response(200, try await services.epgu.updatedAfter(
+                    caller: caller, moment: moment, pageNum: pageNum, pageSize: pageSize))
             }
         }
         router.post("/api/nsi/v1/dictionary/{code}") { request, context in

@@ -143,7 +143,8 @@ public final class Stand: Sendable {
         if kind == .esia || !separateESIA { ESIARoutes(services: services).register(on: router) }
         if kind == .epgu { EPGURoutes(services: services).register(on: router) }
         if configuration.listener.controlAPI { ControlRoutes(services: services).register(on: router) }
-        let server: HTTPServerBuilder = tlsContext.map { .gostTLS(context: $0) } ?? .http1()
+        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()])
+        let server: HTTPServerBuilder = tlsContext.map { .gostTLS(http, context: $0) } ?? .http1(configuration: http)
         return Application(
             router: router, server: server,
             configuration: ApplicationConfiguration(address: .hostname(configuration.listener.host, port: port)),

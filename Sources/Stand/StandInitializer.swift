@@ -77,7 +77,7 @@ public enum StandInitializer {
                                       profile: .tlsServer(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"]))
             try write(serverKey.pem, to: path("server.key.pem"), secret: true)
             try write(server.pem, to: path("server.pem"))
-            try write(server.pem + ca.certificate.pem, to: path("server-chain.pem"))
+            try write([server.pem, ca.certificate.pem].map(pemBlock).joined(), to: path("server-chain.pem"))
 
             // OpenSC's rtecp driver handles only the CryptoPro A/B/C curves, so the card key is on A.
             let signerKey = try GOSTPrivateKey.generate(parameterSet: .cryptoProA)
@@ -131,8 +131,13 @@ public enum StandInitializer {
         }
     }
 
+    /// Text that ends with a line break, so PEM blocks can be concatenated into a bundle.
+    private static func pemBlock(_ pem: String) -> String {
+        pem.hasSuffix("\n") ? pem : pem + "\n"
+    }
+
     private static func write(_ text: String, to path: String, secret: Bool = false) throws(StandError) {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8),
+        guard FileManager.default.createFile(atPath: path, contents: Data(pemBlock(text).utf8),
                                              attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
             throw .io("cannot write \(path): \(String(cString: strerror(errno)))")
         }

@@ -43,7 +43,7 @@ struct StandEPGUTests {
         if let chunk { form += ["-F", "chunk=\(chunk)"] }
         if let chunks { form += ["-F", "chunks=\(chunks)"] }
         if meta { form += ["-F", "meta=\(Self.meta)"] }
-        return try await stand.curl(token: token, ["-H", "Expect:"] + form + [stand.epguURL("/api/gusmev/push/chunked")])
+        return try await stand.curl(token: token, form + [stand.epguURL("/api/gusmev/push/chunked")])
     }
 
     static func details(_ stand: StandHarness, token: String, orderID: Int64) async throws -> (reply: Curl.Reply, order: [String: Any]?) {
@@ -87,9 +87,11 @@ struct StandEPGUTests {
             let linkParts = link.replacingOccurrences(of: "terrabyte://", with: "").split(separator: "/")
             #expect(linkParts.count == 4 && linkParts[2] == stand.mnemonic[...], "\(link)")
             let downloaded = stand.path("downloaded.zip")
-            let old = try await stand.curl(token: token, ["-o", downloaded,
+            let old = try await stand.curl(token: token, [
                 stand.epguURL("/api/storage/v2/files/\(linkParts[1])/\(linkParts[3])/download?mnemonic=\(stand.mnemonic)")])
             #expect(old.status == 200, "\(old.text)")
+            #expect(old.headers["content-disposition"]?.contains("attachment") == true)
+            try old.body.write(to: URL(fileURLWithPath: downloaded))
             let compare = try await ChildProcess.run("/usr/bin/cmp", [zip, downloaded])
             #expect(compare.status == 0, "\(compare.stdoutText)")
 
