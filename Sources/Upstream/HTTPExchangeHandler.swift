@@ -152,6 +152,12 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        let error = failure ?? .connectionClosedBeforeResponse(origin: origin)
+        headPromise?.fail(error)
+        headPromise = nil
+        let waiters = writabilityWaiters
+        writabilityWaiters = []
+        waiters.forEach { $0.fail(error) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -46,7 +46,10 @@ final class UpstreamConnection: Sendable {
         let loop = channel.eventLoop
         let handler = self.handler
         let headPromise = loop.makePromise(of: HTTPExchangeHandler.ResponseStart.self)
-        guard try await loop.submit({ handler.value.begin(headPromise) }).get() else { throw Stale() }
+        guard try await loop.submit({ handler.value.begin(headPromise) }).get() else {
+            headPromise.fail(Stale())
+            throw Stale()
+        }
 
         channel.write(HTTPClientRequestPart.head(request.head), promise: nil)
         switch request.body.storage {

@@ -42,13 +42,18 @@ public enum UpstreamConnector {
                 throw UpstreamError.tlsConfiguration(.invalidConfiguration("no TLS context for \(origin)"))
             }
             let handshake = channel.eventLoop.makePromise(of: TLSHandshakeCompleted.self)
-            try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(TLSHandler(
-                    context: tlsContext,
-                    role: .client(serverHostname: serverName ?? origin.host,
-                                  sessionKey: origin.hostAndPort + (serverName.map { "/" + $0 } ?? "")),
-                    handshakePromise: handshake))
-            }.get()
+            do {
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(
+                        context: tlsContext,
+                        role: .client(serverHostname: serverName ?? origin.host,
+                                      sessionKey: origin.hostAndPort + (serverName.map { "/" + $0 } ?? "")),
+                        handshakePromise: handshake))
+                }.get()
+            } catch {
+                handshake.fail(error)
+                throw error
+            }
             let summary: TLSHandshakeCompleted
             do {
                 summary = try await handshake.futureResult.get()

@@ -57,7 +57,7 @@ struct UpstreamClientTests {
     @Test func connectionsTheServerClosedAreReplaced() async throws {
         server.stop()
         let idleServer = try PythonPeers.start(PythonPeers.httpServer, name: "http_idle.py", in: directory,
-                                               arguments: ["--idle", "0.3"])
+                                               arguments: ["--idle", "1"])
         defer { idleServer.stop(); directory.remove() }
         let origin = Origin(scheme: .http, host: "127.0.0.1", port: idleServer.port)
         let client = UpstreamClient()
@@ -65,7 +65,7 @@ struct UpstreamClientTests {
 
         let first = try await client.execute(UpstreamRequest(origin: origin, target: "/connections"))
         let before = Int(String(buffer: try await first.body.collect(upTo: 100)))!
-        try await Task.sleep(for: .seconds(1))  // the server drops the idle keep-alive connection
+        try await Task.sleep(for: .seconds(2.5))  // the server drops the idle keep-alive connection
         #expect(client.connectionCounts(for: origin).open == 0)
 
         let second = try await client.execute(UpstreamRequest(origin: origin, target: "/connections"))
