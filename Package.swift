@@ -84,7 +84,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["GOST", .product(name: "GRDB", package: "GRDB.swift")]),
 
         .executableTarget(name: "gosgated", dependencies: [
-            "Config", "Store", "GOST", "Gateway", "Systemd", "Token",
+            "Config", "Store", "GOST", "Gateway", "Systemd", "Token", "Admin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

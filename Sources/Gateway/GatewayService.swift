@@ -106,8 +106,11 @@ public final class GatewayService: Sendable {
     }
 
     /// Runs listeners and background work until SIGTERM/SIGINT (graceful) or cancellation.
-    /// - Parameter onReady: called once every listener is bound, with the bound addresses.
-    public func run(onReady: @escaping @Sendable ([BoundListener]) async -> Void = { _ in }) async throws {
+    /// - Parameters:
+    ///   - additionalServices: run in the same service group and shut down first (the admin socket).
+    ///   - onReady: called once every listener is bound, with the bound addresses.
+    public func run(additionalServices: [any Service] = [],
+                    onReady: @escaping @Sendable ([BoundListener]) async -> Void = { _ in }) async throws {
         try store.appendAudit(kind: .system, actor: "gosgated", subject: "start",
                                     detail: ["version": GosgateVersion.current])
         let bound = BoundListeners(expected: configuration.gateway.listen.count + 1, onReady: onReady)
@@ -128,6 +131,7 @@ public final class GatewayService: Sendable {
             },
             logger: logger))
         services.append(BackgroundWork(service: self))
+        services += additionalServices
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

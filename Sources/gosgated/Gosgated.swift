@@ -1,3 +1,4 @@
+import Admin
 import ArgumentParser
 import Config
 import Foundation
@@ -59,8 +60,17 @@ struct Gosgated: AsyncParsableCommand {
         if configuration.token.driver == .file {
             logger.warning("token driver 'file': the signing key is a FILE ON DISK; this is a test stand, not a production gateway")
         }
+        let admin: AdminServer
         do {
-            try await service.run { listeners in
+            admin = try AdminServer.daemon(service: service, configurationPath: configPath,
+                                           activation: try SocketActivation.takeFromProcess(), logger: logger)
+        } catch {
+            logger.critical("gosgated cannot start: \(error)")
+            FileHandle.standardError.write(Data("gosgated: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
+            try await service.run(additionalServices: [admin]) { listeners in
                 let addresses = listeners.map(\.description).joined(separator: ", ")
                 logger.notice("gosgated \(GosgateVersion.current) ready: \(addresses)")
                 try? notifier.ready(status: "listening: \(addresses); \(service.identities.all.count) identities")

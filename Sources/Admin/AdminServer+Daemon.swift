@@ -1,0 +1,31 @@
+import Foundation
+import Gateway
+import Logging
+import Systemd
+
+extension AdminServer {
+    /// The group whose members are admins on an installed box (etc/sysusers.d/gosgate.conf).
+    public static let adminGroup = "gosgate-admin"
+
+    /// The admin server as gosgated runs it: on the socket systemd passed as `admin`
+    /// (`gosgate-admin.socket`) when there is one, otherwise on `admin.socket` from the
+    /// configuration, mode 0660, group gosgate-admin; operators are `admin.operator_group`.
+    public static func daemon(service: GatewayService, configurationPath: String, activation: SocketActivation,
+                              startedAt: Date = Date(), logger: Logger) throws(AdminServerError) -> AdminServer {
+        let settings = service.configuration.admin
+        let api = AdminAPI(service: service, configurationPath: configurationPath,
+                           policy: AdminAccessPolicy(adminGroup: adminGroup, operatorGroup: settings.operatorGroup),
+                           startedAt: startedAt, logger: logger)
+        let passed: [ActivatedSocket]
+        do {
+            passed = try activation.listeners(named: "admin")
+        } catch {
+            throw .activationFailed(error.description)
+        }
+        if let socket = passed.first {
+            return AdminServer(api: api, listener: .activated(socket), logger: logger)
+        }
+        return AdminServer(api: api, listener: .path(AdminSocketSettings(path: settings.socket, group: adminGroup)),
+                           logger: logger)
+    }
+}
