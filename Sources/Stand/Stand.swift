@@ -134,6 +134,16 @@ public final class Stand: Sendable {
         _ = await task.result
     }
 
+    /// The faults in force, counters as consumed so far.
+    public var faults: StandFaults { services.faults.current }
+
+    /// Replaces every fault, as `POST /__stand/faults` does (for tests that hold the stand in process).
+    /// - Throws: `StandError.configuration` naming a setting out of range.
+    public func setFaults(_ faults: StandFaults) throws(StandError) {
+        if let problem = faults.problem { throw .configuration("faults: \(problem)") }
+        services.faults.replace(with: faults)
+    }
+
     /// Where the stand listens, once started.
     public var endpoints: Endpoints? { running.withLock { $0.endpoints } }
 

@@ -15,13 +15,15 @@ final class StandHarness: @unchecked Sendable {
     let tls: Bool
 
     /// Runs `body` against a fresh stand and always stops it and removes its directory afterwards.
-    static func with(tls: Bool = false, adjust: (inout StandConfiguration) -> Void = { _ in },
+    static func with(tls: Bool = false, tokenAlgorithm: String = "GOST3410_2012_256",
+                     adjust: (inout StandConfiguration) -> Void = { _ in },
                      _ body: (StandHarness) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "gosgate-stand")
         defer { directory.remove() }
         var options = StandInitializer.Options()
         options.plain = !tls
         options.apiKeyCount = 2
+        options.tokenAlgorithm = tokenAlgorithm
         try StandInitializer.initialize(directory: directory.url.path, options: options)
         var configuration = try StandConfiguration.load(from: directory.path(StandConfiguration.fileName))
         configuration.listener.port = 0
