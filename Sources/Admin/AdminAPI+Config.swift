@@ -33,4 +33,25 @@ extension AdminAPI {
                                                   identities: service.identities.all.count)),
                      detail: ["restart_required": restart.joined(separator: ",")])
     }
+
+    /// SIGHUP: the same reload, logged and audited with the signal as the actor.
+    func reloadOnHangup() async {
+        var detail = ["action": "reload"]
+        do {
+            let outcome = try await reload()
+            detail.merge(outcome.detail) { $1 }
+            detail["outcome"] = "ok"
+            logger.notice("reloaded \(configurationPath) on SIGHUP")
+        } catch {
+            // systemd (Type=notify-reload) waits for RELOADING=1 … READY=1 after its SIGHUP even
+            // when nothing changes; STATUS= says why.
+            let failure = error as? AdminAPIError
+            try? notifier.reloading(status: "reload on SIGHUP")
+            try? notifier.ready(status: "reload refused, running configuration unchanged: \(failure?.body.code ?? "internal")")
+            detail["outcome"] = "failed"
+            detail["code"] = failure?.body.code ?? "internal"
+            logger.error("reload on SIGHUP refused: \(failure?.body.message ?? "\(error)")")
+        }
+        try? service.auditor.record(kind: .admin, actor: "signal SIGHUP", subject: "reload", detail: detail)
+    }
 }

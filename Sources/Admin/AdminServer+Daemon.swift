@@ -9,7 +9,8 @@ extension AdminServer {
 
     /// The admin server as gosgated runs it: on the socket systemd passed as `admin`
     /// (`gosgate-admin.socket`) when there is one, otherwise on `admin.socket` from the
-    /// configuration, mode 0660, group gosgate-admin; operators are `admin.operator_group`.
+    /// configuration, mode 0660, group gosgate-admin; operators are `admin.operator_group`. SIGHUP
+    /// reloads, like `gosgatectl reload`.
     public static func daemon(service: GatewayService, configurationPath: String, activation: SocketActivation,
                               startedAt: Date = Date(), logger: Logger) throws(AdminServerError) -> AdminServer {
         let settings = service.configuration.admin
@@ -23,9 +24,9 @@ extension AdminServer {
             throw .activationFailed(error.description)
         }
         if let socket = passed.first {
-            return AdminServer(api: api, listener: .activated(socket), logger: logger)
+            return AdminServer(api: api, listener: .activated(socket), logger: logger, reloadsOnHangup: true)
         }
         return AdminServer(api: api, listener: .path(AdminSocketSettings(path: settings.socket, group: adminGroup)),
-                           logger: logger)
+                           logger: logger, reloadsOnHangup: true)
     }
 }

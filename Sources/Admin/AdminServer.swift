@@ -25,13 +25,18 @@ public final class AdminServer: Service, Sendable {
     private let listener: Listener
     private let logger: Logger
     private let onListening: @Sendable (String) async -> Void
+    private let reloadsOnHangup: Bool
 
-    /// - Parameter onListening: called with the socket's path once connections are accepted.
-    public init(api: AdminAPI, listener: Listener, logger: Logger,
+    /// - Parameters:
+    ///   - reloadsOnHangup: SIGHUP reloads the configuration, as `gosgatectl reload` does (the daemon
+    ///     sets it; systemd's `Type=notify-reload` sends SIGHUP).
+    ///   - onListening: called with the socket's path once connections are accepted.
+    public init(api: AdminAPI, listener: Listener, logger: Logger, reloadsOnHangup: Bool = false,
                 onListening: @escaping @Sendable (String) async -> Void = { _ in }) {
         self.api = api
         self.listener = listener
         self.logger = logger
+        self.reloadsOnHangup = reloadsOnHangup
         self.onListening = onListening
     }
 
@@ -49,6 +54,12 @@ public final class AdminServer: Service, Sendable {
         }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
+                if reloadsOnHangup {
+                    let hangups = HangupSignals.stream()
+                    group.addTask {
+                        for await _ in hangups { await self.api.reloadOnHangup() }
+                    }
+                }
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         group.addTask { await self.serve(connection) }
