@@ -49,7 +49,7 @@ struct StatusCommand: ParsableCommand {
         lines += QuotaShowCommand.table(status.quota).map { "  " + $0 }
         lines.append("")
         let audit = status.audit
-        lines.append("Audit  \(audit.length) records, head \(HumanFormat.shortHash(audit.headHash))"
+        lines.append("Audit  \(audit.length) records, head \(audit.headHash)"
                      + (audit.writable ? "" : " — NOT WRITABLE: \(audit.failure ?? "")"))
         return lines.joined(separator: "\n")
     }

@@ -53,11 +53,6 @@ enum HumanFormat {
         return "\(seconds)s"
     }
 
-    /// The first and last 8 hex digits of a hash.
-    static func shortHash(_ hex: String) -> String {
-        hex.count > 16 ? "\(hex.prefix(8))…\(hex.suffix(8))" : hex
-    }
-
     static func list(_ values: [String]) -> String {
         values.isEmpty ? "-" : values.joined(separator: ",")
     }
