@@ -8,6 +8,7 @@ final class FileKeyDriver: TokenDriver {
     let kind = TokenDriverKind.file
     let needsLogin = false
     let isLoggedIn = true
+    private(set) var signingCommandsSent = 0
 
     private let key: GOSTPrivateKey
     private let path: String
@@ -32,6 +33,7 @@ final class FileKeyDriver: TokenDriver {
     func login(_ pin: TokenPIN) throws(TokenError) -> LoginOutcome { .accepted }
 
     func sign(digest: Data) throws(TokenError) -> Data {
+        signingCommandsSent += 1
         do {
             return try key.sign(digest: digest)
         } catch {

@@ -94,7 +94,8 @@ final class PCSCCard {
                                               &received, &receivedLength))
         guard rv.isSuccess else { throw failure(name, rv) }
         guard let response = ResponseAPDU(Array(received.prefix(Int(receivedLength)))) else {
-            throw .cardError(command: name, statusWord: 0)
+            // No status word at all: the transport broke under the command (the card was pulled).
+            throw .tokenRemoved(during: name)
         }
         return response
     }

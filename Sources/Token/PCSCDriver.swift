@@ -16,6 +16,7 @@ final class PCSCDriver: TokenDriver {
     private var card: PCSCCard?
     private var identity: TokenIdentity?
     private var loggedIn = false
+    private(set) var signingCommandsSent = 0
 
     init(settings: PCSCSettings) {
         self.settings = settings
@@ -88,6 +89,7 @@ final class PCSCDriver: TokenDriver {
                                                         data: settings.keyFile.selectData, le: 256)))
             try expectSuccess(card.transmit(CommandAPDU("MSE:SET", ins: 0x22, p1: 0x41, p2: 0xB6,
                                                         data: [0x84, 0x01, settings.keyReference])))
+            signingCommandsSent += 1
             return try card.transmit(CommandAPDU("PSO:CDS", ins: 0x2A, p1: 0x9E, p2: 0x9A,
                                                  data: [UInt8](GOSTByteOrder.rutokenCommandData(forDigest: digest)),
                                                  le: 256))

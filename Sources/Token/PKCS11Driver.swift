@@ -15,6 +15,7 @@ final class PKCS11Driver: TokenDriver {
     private var key: UInt?
     private var mechanisms: Set<UInt> = []
     private var identity: TokenIdentity?
+    private(set) var signingCommandsSent = 0
 
     init(settings: PKCS11Settings) throws(TokenError) {
         guard settings.keyID != nil || settings.keyLabel != nil else {
@@ -36,7 +37,13 @@ final class PKCS11Driver: TokenDriver {
     }
 
     func connect(until deadline: ContinuousClock.Instant) throws(TokenError) -> TokenIdentity {
-        if let session, let identity, (try? module.sessionState(session)) != nil { return identity }
+        // Asking for the slot first lets the module notice a removal or a swapped token, which
+        // closes its sessions; only then does the session check mean something.
+        if let slot, let session, let identity,
+           let info = try? module.slotInfo(slot), info.flags & PKCS11Constants.slotTokenPresent != 0,
+           (try? module.sessionState(session)) != nil {
+            return identity
+        }
         disconnect()
         let started = ContinuousClock.now
         while true {
@@ -63,7 +70,6 @@ final class PKCS11Driver: TokenDriver {
         let rv = try pin.withBytes { bytes throws(TokenError) in module.login(session, pin: bytes) }
         switch rv {
         case .ok, .userAlreadyLoggedIn:
-            try findKey()
             return .accepted
         case .pinIncorrect:
             let counter = (try? pinCounter()) ?? .unknown
@@ -84,27 +90,49 @@ final class PKCS11Driver: TokenDriver {
     }
 
     func sign(digest: Data) throws(TokenError) -> Data {
-        guard let session, let key else { throw .tokenAbsent(waited: .zero) }
+        guard let session else { throw .tokenAbsent(waited: .zero) }
+        let key = try knownKey()
         guard mechanisms.isEmpty || mechanisms.contains(PKCS11Constants.mechanismGOSTR3410) else {
             throw .mechanismUnsupported("the token does not offer CKM_GOSTR3410 (raw signing of a digest); "
                                         + "offered: \(mechanisms.sorted().map { String(format: "0x%lX", $0) }.joined(separator: ", "))")
         }
         // CKM_GOSTR3410 takes the digest exactly as Streebog outputs it and returns s‖r
         // (PKCS#11 v2.30, research §2 and the [X-c6] run against OpenSC).
-        let signature = try guarded("C_Sign") { () throws(TokenError) in
-            try module.sign(session, mechanism: PKCS11Constants.mechanismGOSTR3410, key: key, data: [UInt8](digest))
-        }
-        return Data(signature)
+        return try signWith(PKCS11Constants.mechanismGOSTR3410, key: key, data: digest)
     }
 
     func sign(message: Data) throws(TokenError) -> Data? {
-        guard let session, let key else { throw .tokenAbsent(waited: .zero) }
+        guard let session else { throw .tokenAbsent(waited: .zero) }
         let combined = PKCS11Constants.mechanismGOSTR3410WithGOSTR3411_12_256
         guard mechanisms.contains(combined) else { return nil }
-        let signature = try guarded("C_Sign") { () throws(TokenError) in
-            try module.sign(session, mechanism: combined, key: key, data: [UInt8](message))
+        let key = try knownKey()
+        return try signWith(combined, key: key, data: message)
+    }
+
+    /// `C_SignInit` + `C_Sign`. When the card vanishes under the command, modules answer with a
+    /// generic error (OpenSC: CKR_GENERAL_ERROR); the slot then tells whether the token is gone.
+    private func signWith(_ mechanism: UInt, key: UInt, data: Data) throws(TokenError) -> Data {
+        guard let session, let slot else { throw .tokenAbsent(waited: .zero) }
+        signingCommandsSent += 1
+        do {
+            return Data(try module.sign(session, mechanism: mechanism, key: key, data: [UInt8](data)))
+        } catch .pkcs11Failed(let function, let code) {
+            if code.meansTokenGone {
+                disconnect()
+                throw .tokenRemoved(during: function)
+            }
+            guard [.functionFailed, .generalError].contains(code) else { throw .pkcs11Failed(function: function, code: code) }
+            disconnect()
+            // pcscd polls readers a few times a second; give it a moment to notice a pulled card.
+            for _ in 0..<10 {
+                let present = (try? module.slotInfo(slot)).map { $0.flags & PKCS11Constants.slotTokenPresent != 0 }
+                if present != true { throw .tokenRemoved(during: function) }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            throw .pkcs11Failed(function: function, code: code)
+        } catch {
+            throw error
         }
-        return Data(signature)
     }
 
     func readCertificate() throws(TokenError) -> GOSTCertificate? {
@@ -193,7 +221,6 @@ final class PKCS11Driver: TokenDriver {
                                   manufacturer: info.manufacturer, model: info.model, key: keyText,
                                   mechanism: mechanism)
         identity = found
-        if isLoggedIn { try findKey() }
         return found
     }
 
@@ -202,8 +229,13 @@ final class PKCS11Driver: TokenDriver {
         return "CKA_LABEL \"\(settings.keyLabel ?? "")\""
     }
 
-    /// Finds the private key (visible only after login on most tokens).
-    private func findKey() throws(TokenError) {
+    private func knownKey() throws(TokenError) -> UInt {
+        if let key { return key }
+        return try findKey()
+    }
+
+    /// Finds the private key (visible only after login on most tokens) and remembers it.
+    private func findKey() throws(TokenError) -> UInt {
         guard let session else { throw .tokenAbsent(waited: .zero) }
         var template: [(UInt, [UInt8])] = [(PKCS11Constants.attributeClass, Self.ulong(PKCS11Constants.classPrivateKey))]
         if let id = settings.keyID {
@@ -223,6 +255,7 @@ final class PKCS11Driver: TokenDriver {
                                + (ids.isEmpty ? "none" : ids.map { "CKA_ID \($0)" }.joined(separator: ", ")))
         }
         key = first
+        return first
     }
 
     /// Runs a module call; if the token or pcscd went away, drops the session and says so.

@@ -7,6 +7,7 @@ public struct PKCS11ReturnCode: Sendable, Hashable, CustomStringConvertible {
     static let ok = PKCS11ReturnCode(0x000)
     static let deviceError = PKCS11ReturnCode(0x030)
     static let deviceRemoved = PKCS11ReturnCode(0x032)
+    static let generalError = PKCS11ReturnCode(0x005)
     static let functionFailed = PKCS11ReturnCode(0x006)
     static let mechanismInvalid = PKCS11ReturnCode(0x070)
     static let pinIncorrect = PKCS11ReturnCode(0x0A0)

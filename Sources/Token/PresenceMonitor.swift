@@ -54,21 +54,15 @@ public final class PresenceMonitor: Sendable {
     public var snapshot: PresenceSnapshot { state.withLock { $0.snapshot } }
 
     /// Events from now on (the current state is in `snapshot`); ends when the monitor stops.
+    /// Subscribing before `start()` is fine and sees the initial readers and cards as events.
     public func events() -> AsyncStream<PresenceEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: PresenceEvent.self,
                                                             bufferingPolicy: .bufferingNewest(256))
         let id = UUID()
-        let running = state.withLock { state -> Bool in
-            if state.running { state.subscribers[id] = continuation }
-            return state.running
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
         }
-        if running {
-            continuation.onTermination = { [weak self] _ in
-                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-            }
-        } else {
-            continuation.finish()
-        }
+        state.withLock { $0.subscribers[id] = continuation }
         return stream
     }
 

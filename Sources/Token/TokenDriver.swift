@@ -31,6 +31,10 @@ protocol TokenDriver: AnyObject {
     /// One login attempt with `pin`. Never retries.
     func login(_ pin: TokenPIN) throws(TokenError) -> LoginOutcome
 
+    /// How many signing commands (PSO:CDS, C_Sign) this driver has sent: lets the signer tell a
+    /// token that vanished before a request touched it from one pulled mid-signature.
+    var signingCommandsSent: Int { get }
+
     /// Signs a digest; returns `s‖r` (each half big-endian).
     func sign(digest: Data) throws(TokenError) -> Data
 

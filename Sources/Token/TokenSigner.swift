@@ -267,38 +267,53 @@ public final class TokenSigner: DigestSigner, @unchecked Sendable {
     }
 
     /// Runs `operation` with the token connected and logged in as the PIN policy allows. Runs on the worker.
+    ///
+    /// A token found gone (or pcscd found restarted) before this request's signing command was sent
+    /// is waited for until the deadline and the request carries on: it never touched the card. One
+    /// that vanishes while the signing command is in flight fails this request only. A PIN that was
+    /// never accepted is not sent twice because of a flaky connection.
     private func withSession<T>(until deadline: ContinuousClock.Instant,
                                 _ operation: () throws(TokenError) -> T) throws(TokenError) -> T {
-        do {
-            try prepareSession(until: deadline)
+        var relogged = false
+        while true {
+            let signingCommandsBefore = driver.signingCommandsSent
+            var pinSent = false
             do {
+                try prepareSession(until: deadline, pinSent: &pinSent)
                 return try operation()
-            } catch .cardError(let command, 0x6982) where policy.withLock({ $0.phase == .accepted }) {
-                // The card forgot our login (reset by another application): log in again with the PIN
-                // it accepted before, once.
+            } catch .cardError(let command, 0x6982) where !relogged && policy.withLock({ $0.phase == .accepted }) {
+                // The card forgot our login (reset by another application): log in again, once,
+                // with the PIN it accepted before.
                 logger.info("token lost its login; logging in again with the accepted PIN", metadata: ["command": "\(command)"])
-                try prepareSession(until: deadline)
-                return try operation()
+                relogged = true
+            } catch {
+                guard Self.meansConnectionLost(error) else { throw error }
+                driver.disconnect()
+                updateStatus { state in
+                    state.present = false
+                    state.loggedIn = false
+                }
+                let touchedCard = driver.signingCommandsSent != signingCommandsBefore
+                let riskyPIN = pinSent && policy.withLock { $0.phase != .accepted }
+                if touchedCard || riskyPIN {
+                    policy.withLock { $0.tokenRemoved() }
+                    throw error
+                }
+                guard ContinuousClock.now < deadline else { throw error }
+                logger.info("token connection lost before signing; waiting for the token", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.1)
             }
-        } catch .tokenRemoved(let during) {
-            driver.disconnect()
-            policy.withLock { $0.tokenRemoved() }
-            updateStatus { state in
-                state.present = false
-                state.loggedIn = false
-            }
-            throw .tokenRemoved(during: during)
-        } catch .pcscUnavailable(let message) {
-            driver.disconnect()
-            updateStatus { state in
-                state.present = false
-                state.loggedIn = false
-            }
-            throw .pcscUnavailable(message)
         }
     }
 
-    private func prepareSession(until deadline: ContinuousClock.Instant) throws(TokenError) {
+    private static func meansConnectionLost(_ error: TokenError) -> Bool {
+        switch error {
+        case .tokenRemoved, .pcscUnavailable: return true
+        default: return false
+        }
+    }
+
+    private func prepareSession(until deadline: ContinuousClock.Instant, pinSent: inout Bool) throws(TokenError) {
         let identity = try driver.connect(until: deadline)
         policy.withLock { $0.tokenPresent(serial: identity.serial) }
         updateStatus { state in
@@ -320,6 +335,7 @@ public final class TokenSigner: DigestSigner, @unchecked Sendable {
             }
         }
         let outcome: LoginOutcome
+        pinSent = true
         do {
             outcome = try driver.login(pin)
         } catch .pinInvalid(let why) {

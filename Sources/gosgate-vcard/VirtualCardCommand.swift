@@ -80,6 +80,11 @@ struct VirtualCardCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A parent may have started us with signals blocked (Foundation's Process passes its
+        // thread's mask on); SIGTERM must stop the card.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        pthread_sigmask(SIG_SETMASK, &unblocked, nil)
         signal(SIGPIPE, SIG_IGN)
         let log = CardLog(logsAPDUs: !quiet)
         let signer: SoftwareSigner

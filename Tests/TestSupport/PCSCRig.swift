@@ -59,8 +59,8 @@ public final class PCSCRig: @unchecked Sendable {
     /// True when this rig started pcscd (and may restart it).
     public let ownsPCSCD: Bool
 
-    private var pcscd: Process?
-    private var card: Process?
+    private var pcscd: SpawnedProcess?
+    private var card: SpawnedProcess?
     private var cardInput: FileHandle?
     private var cardReplies: FileHandle?
     private let pcscdLog: String
@@ -168,8 +168,8 @@ public final class PCSCRig: @unchecked Sendable {
     /// Stops this rig's pcscd and starts a new one; the virtual card reconnects by itself.
     public func restartPCSCD() async throws {
         guard ownsPCSCD else { throw PeerFailure("a system pcscd is running; the rig will not restart it") }
-        stopProcess(&pcscd)
-        try await Task.sleep(for: .milliseconds(300))
+        pcscd?.stop()
+        pcscd = nil
         try startPCSCDIfNeeded()
         try await waitForCard(present: true)
     }
@@ -192,17 +192,15 @@ public final class PCSCRig: @unchecked Sendable {
             CHANNELID    \(Self.vpcdPort)
 
             """.write(toFile: configuration + "/vpcd", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/pcscd")
-        process.arguments = ["--foreground", "--config", configuration]
         let log = try appendingHandle(pcscdLog)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        defer { try? log.close() }
+        let process = try SpawnedProcess("/usr/sbin/pcscd", ["--foreground", "--config", configuration],
+                                         output: log.fileDescriptor)
         pcscd = process
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: "/run/pcscd/pcscd.comm") {
+        // pcscd writes its PID file once it listens; a stale one from a killed pcscd holds another PID.
+        while (try? String(contentsOfFile: "/run/pcscd/pcscd.pid", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines.union(.controlCharacters)) != "\(process.pid)" {
             guard process.isRunning, Date() < deadline else {
                 throw PeerFailure("pcscd did not start: \(capturedLogs)")
             }
@@ -217,21 +215,18 @@ public final class PCSCRig: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw PeerFailure("\(executable) is missing; build it first: swift build --product gosgate-vcard")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         var arguments = ["--key", keyPair.keyPath, "--cert", keyPair.certificatePath,
                          "--pin-file", directory.path("pin"), "--retries", "\(options.retries)",
                          "--serial", options.serial, "--label", options.label, "--key-id", options.keyID,
                          "--sign-delay", "\(options.signDelayMilliseconds)", "--port", "\(Self.vpcdPort)"]
         if options.locked { arguments.append("--locked") }
-        process.arguments = arguments
-        process.environment = OpenSSLCLI.environment
         let input = Pipe(), replies = Pipe()
-        process.standardInput = input
-        process.standardOutput = replies
-        process.standardError = try appendingHandle(cardLog)
-        try process.run()
-        card = process
+        let log = try appendingHandle(cardLog)
+        defer { try? log.close() }
+        card = try SpawnedProcess(executable, arguments, input: input.fileHandleForReading.fileDescriptor,
+                                  output: replies.fileHandleForWriting.fileDescriptor, error: log.fileDescriptor)
+        try input.fileHandleForReading.close()
+        try replies.fileHandleForWriting.close()
         cardInput = input.fileHandleForWriting
         cardReplies = replies.fileHandleForReading
     }
@@ -239,22 +234,13 @@ public final class PCSCRig: @unchecked Sendable {
     private func stop() {
         try? cardInput?.close()
         cardInput = nil
-        stopProcess(&card)
-        stopProcess(&pcscd)
+        card?.stop()
+        card = nil
+        pcscd?.stop()
+        pcscd = nil
+        try? cardReplies?.close()
+        cardReplies = nil
         directory.remove()
-    }
-
-    /// SIGTERM by PID, then SIGKILL if it lingers; waits for the exit.
-    private func stopProcess(_ process: inout Process?) {
-        guard let running = process else { return }
-        process = nil
-        if running.isRunning {
-            kill(running.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while running.isRunning, Date() < deadline { usleep(10_000) }
-            if running.isRunning { kill(running.processIdentifier, SIGKILL) }
-        }
-        running.waitUntilExit()
     }
 
     private func appendingHandle(_ path: String) throws -> FileHandle {
@@ -286,6 +272,76 @@ public final class PCSCRig: @unchecked Sendable {
     /// Root of the package (this file is Tests/TestSupport/PCSCRig.swift).
     public static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// A child process started with `posix_spawn` and a clean signal mask.
+///
+/// Foundation's `Process` passes on the spawning thread's signal mask, and test threads block
+/// SIGTERM, so children started that way ignore a polite stop and have to be killed. pcscd must
+/// get SIGTERM to remove its socket and PID file, so the rig spawns its children itself.
+final class SpawnedProcess: @unchecked Sendable {
+    let pid: pid_t
+    private var exited = false
+
+    /// Starts `executable` with `arguments`; stdin/stdout/stderr become the given descriptors
+    /// (stdin defaults to /dev/null, stderr to stdout).
+    init(_ executable: String, _ arguments: [String], input: Int32? = nil, output: Int32, error: Int32? = nil,
+         environment: [String: String] = OpenSSLCLI.environment) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let input {
+            posix_spawn_file_actions_adddup2(&actions, input, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, error ?? output, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw PeerFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        pid = child
+    }
+
+    var isRunning: Bool {
+        guard !exited else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+        return !exited
+    }
+
+    /// SIGTERM by PID, SIGKILL after five seconds, and reaps the child.
+    func stop() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(5)
+        while isRunning, Date() < deadline { usleep(10_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            exited = true
+        }
+    }
+
+    deinit { stop() }
 }
 
 /// An async lock, first come first served: one rig at a time in this process.
