@@ -119,14 +119,14 @@ final class PKCS11Driver: TokenDriver {
         } catch .pkcs11Failed(let function, let code) {
             if code.meansTokenGone {
                 disconnect()
-                throw .tokenRemoved(during: function)
+                throw .tokenRemoved(during: "\(function) (\(code))")
             }
             guard [.functionFailed, .generalError].contains(code) else { throw .pkcs11Failed(function: function, code: code) }
             disconnect()
             // pcscd polls readers a few times a second; give it a moment to notice a pulled card.
             for _ in 0..<10 {
                 let present = (try? module.slotInfo(slot)).map { $0.flags & PKCS11Constants.slotTokenPresent != 0 }
-                if present != true { throw .tokenRemoved(during: function) }
+                if present != true { throw .tokenRemoved(during: "\(function) (\(code))") }
                 Thread.sleep(forTimeInterval: 0.1)
             }
             throw .pkcs11Failed(function: function, code: code)

@@ -241,12 +241,12 @@ public final class TokenSigner: DigestSigner, @unchecked Sendable {
 
     private func tokenWentAway(_ why: String) async {
         policy.withLock { $0.tokenRemoved() }
+        await worker.run { self.driver.disconnect() }
         updateStatus { state in
             state.present = false
             state.loggedIn = false
         }
         logger.info("token gone; session dropped", metadata: ["why": "\(why)"])
-        await worker.run { self.driver.disconnect() }
     }
 
     /// Queues `body` on the worker and records its outcome in the status.

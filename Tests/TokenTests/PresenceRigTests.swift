@@ -91,8 +91,11 @@ import Testing
             monitor.start()
             defer { monitor.stop() }
             try await waitForSnapshot(monitor, cardPresent: true)
+            // Signers follow the monitor, as the daemon wires them: a lost pcscd drops their sessions.
             let pcsc = try await RigPeers.signer(.pcsc, rig)
             let pkcs11 = try await RigPeers.signer(.pkcs11, rig)
+            let following = [pcsc.follow(monitor), pkcs11.follow(monitor)]
+            defer { following.forEach { $0.cancel() } }
             let digest = try RigPeers.opensslDigest(RigPeers.randomPayload())
             _ = try await pcsc.sign(digest: digest)
             _ = try await pkcs11.sign(digest: digest)
@@ -110,6 +113,13 @@ import Testing
             }
             try await waitForSnapshot(monitor, cardPresent: true)
             #expect(monitor.snapshot.serviceAvailable)
+            for signer in [pcsc, pkcs11] {
+                let dropped = ContinuousClock.now + .seconds(5)
+                while signer.currentStatus.present, ContinuousClock.now < dropped {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(!signer.currentStatus.present, "\(signer.driverKind) noticed pcscd going away")
+            }
 
             // Both drivers reconnect and log in again with the PIN the card accepted before.
             for signer in [pcsc, pkcs11] {
