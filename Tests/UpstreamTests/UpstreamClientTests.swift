@@ -194,6 +194,28 @@ struct UpstreamClientTests {
         }
     }
 
+    @Test func connectTimeoutFires() async throws {
+        defer { server.stop(); directory.remove() }
+        // A listener that never accepts: once its queue holds one connection (the readiness
+        // probe's), the kernel drops further SYNs and connects hang.
+        let silent = try PythonPeers.start("""
+            import socket, sys, time
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", int(sys.argv[1])))
+            listener.listen(0)
+            time.sleep(600)
+            """, name: "silent.py", in: directory)
+        defer { silent.stop() }
+        var configuration = UpstreamConfiguration()
+        configuration.connectTimeout = .milliseconds(500)
+        let client = UpstreamClient(configuration: configuration)
+        defer { client.shutdown() }
+        let origin = Origin(scheme: .http, host: "127.0.0.1", port: silent.port)
+        await #expect(throws: UpstreamError.connectTimeout(origin: origin.description, after: .milliseconds(500))) {
+            _ = try await client.execute(UpstreamRequest(origin: origin, target: "/"))
+        }
+    }
+
     @Test func slowConsumerHoldsBackTheSocket() async throws {
         defer { server.stop(); directory.remove() }
         let client = UpstreamClient()
