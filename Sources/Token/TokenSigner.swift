@@ -36,6 +36,13 @@ public final class TokenSigner: DigestSigner, @unchecked Sendable {
     /// signature waits for it.
     public static func open(_ configuration: TokenConfiguration, pin: TokenPIN? = nil, forceFinalTry: Bool = false,
                             logger: Logger = Logger(label: "gosgate.token")) async throws(TokenError) -> TokenSigner {
+        // Load the GOST engine before any PKCS#11 module: a module that initialises OpenSSL from
+        // OPENSSL_CONF (OpenSC does) may register an engine named "gost" first and make ours fail.
+        do {
+            try GOSTEngine.ensureLoaded()
+        } catch {
+            throw .configurationInvalid("\(error)")
+        }
         let driver: any TokenDriver
         switch configuration.driver {
         case .pkcs11(let settings): driver = try PKCS11Driver(settings: settings)

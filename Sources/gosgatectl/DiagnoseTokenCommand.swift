@@ -201,7 +201,7 @@ struct DiagnoseTokenCommand: AsyncParsableCommand {
             lines.append("  valid \(GostConsole.timestamp(token.certificateNotBefore)) to "
                          + "\(GostConsole.timestamp(token.certificateNotAfter)) (\(valid ? "valid now" : "NOT VALID NOW"))")
             var pin = "PIN: \(token.pin.rawValue)"
-            if let counter = token.pinCounter { pin += ", \(counter)" }
+            if let counter = token.pinCounter, counter != .unknown || !token.loggedIn { pin += ", \(counter)" }
             if token.loggedIn { pin += ", logged in" }
             lines.append(pin)
             token.warnings.forEach { lines.append("WARNING: \($0)") }

@@ -105,4 +105,14 @@ import Testing
         #expect(PINCounter.exactly(7).retriesLeft == 7)
         #expect(PINCounter.low.retriesLeft == nil)
     }
+
+    @Test func counterJSONIsReadableByScripts() throws {
+        let json = String(decoding: try JSONEncoder().encode(PINCounter.remaining(4)), as: UTF8.self)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect(object?["state"] as? String == "remaining")
+        #expect(object?["retriesLeft"] as? Int == 4)
+        for counter in [PINCounter.unknown, .remaining(7), .low, .finalTry, .locked] {
+            #expect(try JSONDecoder().decode(PINCounter.self, from: JSONEncoder().encode(counter)) == counter)
+        }
+    }
 }
