@@ -155,13 +155,14 @@ public final class GatewayService: Sendable {
 
     private func gatewayServerBuilder() throws -> HTTPServerBuilder {
         let settings = configuration.gateway
-        guard let certificate = settings.tlsCertificate, let key = settings.tlsKey else { return .http1() }
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(settings.headerTimeout.seconds.rounded(.up))))
+        guard let certificate = settings.tlsCertificate, let key = settings.tlsKey else { return .guardedHTTP1(http) }
         var tls = TLSConfiguration.server(certificateChainFile: certificate, privateKeyFile: key)
         if let clientCA = settings.clientCA {
             tls.trustRoots = .file(clientCA)
             tls.certificateVerification = .fullVerification
         }
-        return .gostTLS(context: try TLSContext(configuration: tls))
+        return .guardedTLS(http, context: try TLSContext(configuration: tls))
     }
 
     static func bindAddress(_ address: ListenAddress) -> BindAddress {

@@ -58,7 +58,6 @@ import Testing
             (try gateway.request("GET", "/api/gusmev/order"), 405, "method_not_allowed"),
             (try gateway.request("GET", "/api/gusmev/../../etc/passwd"), 400, "bad_request_target"),
             (try gateway.request("GET", "/api/gusmev/order%2F..%2Fx"), 400, "bad_request_target"),
-            (try gateway.request("GET", "http://evil.example/api/gusmev/order/getOrdersStatus"), 400, "bad_request_target"),
             (try gateway.request("POST", "/api/gusmev/order", headers: ["X-Gosgate-Identity: someone-else"], body: "{}"),
              403, "identity_forbidden"),
         ]
@@ -80,7 +79,8 @@ import Testing
         let exchange = try gateway.request("GET", "", extra: ["--proxy", "http://127.0.0.1:\(gateway.gatewayPort)",
                                                                "http://evil.example/api/gusmev/order/getOrdersStatus"],
                                            port: gateway.gatewayPort)
-        #expect(exchange.status == 400 || exchange.status == 404)
+        #expect(exchange.status == 400)
+        #expect(exchange.headers["x-gosgate-error"] == "bad_request_target")
         #expect(try upstream.log().filter { ($0["path"] as? String)?.hasPrefix("/api/") == true }.isEmpty)
     }
 

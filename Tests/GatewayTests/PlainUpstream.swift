@@ -43,10 +43,18 @@ final class PlainUpstream {
 
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    /// Calls a control endpoint.
+    /// Calls a control endpoint (with curl: Foundation on Linux has no http loader without FoundationNetworking).
     @discardableResult
     func control(_ path: String) throws -> Data {
-        try Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/__control/\(path)")!)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "10", "http://127.0.0.1:\(port)/__control/\(path)"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
     }
 
     /// Every request the upstream saw, oldest first.

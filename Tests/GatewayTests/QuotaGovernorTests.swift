@@ -44,7 +44,7 @@ import Testing
 
     @Test func queuedClientsAreServedRoundRobin() async throws {
         let governor = QuotaGovernor()
-        let oneAtATime = QuotaWindow(name: "slot", limit: 1, length: 0.2)
+        let oneAtATime = QuotaWindow(name: "slot", limit: 1, length: 0.5)
         let counter = QuotaGovernor.Counter(scope: "s", window: oneAtATime)
         _ = try await governor.admit([counter], client: "busy", pauseScope: "s", deadline: Date().addingTimeInterval(5))
         let order = ServedOrder()
@@ -55,7 +55,7 @@ import Testing
                     _ = try? await governor.admit([counter], client: "busy", pauseScope: "s", deadline: Date().addingTimeInterval(5))
                     order.append("busy\(index)")
                 }
-                try? await Task.sleep(for: .milliseconds(5))
+                try? await Task.sleep(for: .milliseconds(2))
             }
             group.addTask {
                 _ = try? await governor.admit([counter], client: "quiet", pauseScope: "s", deadline: Date().addingTimeInterval(5))
