@@ -76,6 +76,14 @@ final class PCSCCard {
         return ResponseAPDU(data: data, statusWord: response.statusWord)
     }
 
+    /// Sends `command` and throws `cardError` unless the card answers `90 00`.
+    @discardableResult
+    func transmitExpectingSuccess(_ command: CommandAPDU) throws(TokenError) -> ResponseAPDU {
+        let response = try transmit(command)
+        guard response.isSuccess else { throw .cardError(command: command.name, statusWord: response.statusWord) }
+        return response
+    }
+
     /// After a reset by another application: reconnect, leaving the card as it is.
     func reconnect() throws(TokenError) {
         var proto: DWORD = 0

@@ -85,10 +85,10 @@ final class PCSCDriver: TokenDriver {
     func sign(digest: Data) throws(TokenError) -> Data {
         let card = try connected()
         let response = try card.transaction { () throws(TokenError) -> ResponseAPDU in
-            try expectSuccess(card.transmit(CommandAPDU("SELECT key file", ins: 0xA4, p1: 0x08, p2: 0x00,
-                                                        data: settings.keyFile.selectData, le: 256)))
-            try expectSuccess(card.transmit(CommandAPDU("MSE:SET", ins: 0x22, p1: 0x41, p2: 0xB6,
-                                                        data: [0x84, 0x01, settings.keyReference])))
+            try card.transmitExpectingSuccess(CommandAPDU("SELECT key file", ins: 0xA4, p1: 0x08, p2: 0x00,
+                                                          data: settings.keyFile.selectData, le: 256))
+            try card.transmitExpectingSuccess(CommandAPDU("MSE:SET", ins: 0x22, p1: 0x41, p2: 0xB6,
+                                                          data: [0x84, 0x01, settings.keyReference]))
             signingCommandsSent += 1
             return try card.transmit(CommandAPDU("PSO:CDS", ins: 0x2A, p1: 0x9E, p2: 0x9A,
                                                  data: [UInt8](GOSTByteOrder.rutokenCommandData(forDigest: digest)),
@@ -115,7 +115,9 @@ final class PCSCDriver: TokenDriver {
             let selected = try card.transmit(CommandAPDU("SELECT certificate", ins: 0xA4, p1: 0x08, p2: 0x00,
                                                          data: path.selectData, le: 256))
             if selected.statusWord == 0x6A82 { return [] }
-            try expectSuccess(selected)
+            guard selected.isSuccess else {
+                throw .cardError(command: "SELECT certificate", statusWord: selected.statusWord)
+            }
             guard let size = Self.fileSize(fromControlParameters: selected.data) else {
                 throw .certificateUnavailable("the card did not say how large \(path) is (no tag 80 in its FCP)")
             }
@@ -124,7 +126,7 @@ final class PCSCDriver: TokenDriver {
                 let chunk = min(240, size - bytes.count)
                 let read = try card.transmit(CommandAPDU("READ BINARY", ins: 0xB0, p1: UInt8(bytes.count >> 8),
                                                          p2: UInt8(bytes.count & 0xFF), le: chunk))
-                try expectSuccess(read)
+                guard read.isSuccess else { throw .cardError(command: "READ BINARY", statusWord: read.statusWord) }
                 guard !read.data.isEmpty else { break }
                 bytes += read.data
             }
@@ -215,13 +217,10 @@ final class PCSCDriver: TokenDriver {
     }
 
     private func selectPINDirectory(_ card: PCSCCard) throws(TokenError) {
-        guard let directory = settings.pinDirectory else { return }
-        try expectSuccess(card.transmit(CommandAPDU("SELECT PIN directory", ins: 0xA4, p1: 0x08, p2: 0x0C,
-                                                    data: directory.selectData)))
-    }
-
-    private func expectSuccess(_ response: ResponseAPDU, _ command: String = #function) throws(TokenError) {
-        guard response.isSuccess else { throw .cardError(command: command, statusWord: response.statusWord) }
+        let select = settings.pinDirectory.map {
+            CommandAPDU("SELECT PIN directory", ins: 0xA4, p1: 0x08, p2: 0x0C, data: $0.selectData)
+        } ?? CommandAPDU("SELECT MF", ins: 0xA4, p1: 0x00, p2: 0x0C, data: [0x3F, 0x00])
+        try card.transmitExpectingSuccess(select)
     }
 
     /// File size from an FCP template (`62`): tag `80`, or `81` when `80` is missing.

@@ -52,7 +52,7 @@ final class PKCS11Driver: TokenDriver {
                 return opened
             }
             guard ContinuousClock.now < deadline else { throw .tokenAbsent(waited: ContinuousClock.now - started) }
-            Thread.sleep(forTimeInterval: min(0.1, Double(deadline.remaining.components.seconds) + 0.05))
+            Thread.sleep(forTimeInterval: 0.1)
         }
     }
 

@@ -82,7 +82,7 @@ public struct PCSCSettings: Sendable {
     public var keyReference: UInt8
     /// Where the certificate is on the card; nil when it comes from `certificateFile`.
     public var certificateFile: CardPath?
-    /// The DF selected before VERIFY.
+    /// The DF selected before VERIFY; nil selects the MF (the Rutoken user PIN is global).
     public var pinDirectory: CardPath?
     /// The user PIN's reference in VERIFY (2 on a Rutoken ECP; 1 is the SO PIN).
     public var pinReference: UInt8
@@ -93,7 +93,7 @@ public struct PCSCSettings: Sendable {
                 keyFile: CardPath = CardPath(literal: [0x3F00, 0x1000, 0x1000, 0x6002, 0x0001]),
                 keyReference: UInt8 = 1,
                 certificateFile: CardPath? = CardPath(literal: [0x3F00, 0x1000, 0x1000, 0x6004, 0x0001]),
-                pinDirectory: CardPath? = CardPath(literal: [0x3F00, 0x5000]),
+                pinDirectory: CardPath? = nil,
                 pinReference: UInt8 = 2,
                 tokenInfoFile: CardPath? = CardPath(literal: [0x3F00, 0x5000, 0x5032])) {
         self.reader = reader

@@ -84,7 +84,8 @@ import Testing
     @Test(arguments: [TokenDriverKind.pcsc, .pkcs11])
     func reinsertedTokenIsLoggedInWithTheAcceptedPIN(_ kind: TokenDriverKind) async throws {
         try await PCSCRig.run { rig in
-            let signer = try await RigPeers.signer(kind, rig)
+            let pin = try TokenPIN(rig.options.pin)
+            let signer = try await TokenSigner.open(RigPeers.configuration(kind, rig), pin: pin)
             let digest = try RigPeers.opensslDigest(RigPeers.randomPayload())
             _ = try await signer.sign(digest: digest)
             try await rig.removeCard()
@@ -95,7 +96,9 @@ import Testing
                                                  certificate: rig.certificatePath, in: rig.directory))
             #expect(RigPeers.pinAttempts(rig) == 2)
             #expect(try rig.cardStatus().retriesLeft == rig.options.retries)
+            #expect(!pin.isWiped, "the accepted PIN is held while the signer runs")
             await signer.shutdown()
+            #expect(pin.isWiped, "shutdown wipes the PIN")
         }
     }
 

@@ -106,7 +106,9 @@ import Testing
                 if case .serviceLost = $0 { return true }
                 return false
             }
+            _ = try await events.wait(for: "reader removed", since: restarted) { $0 == .readerRemoved(PCSCRig.readerName) }
             _ = try await events.wait(for: "service available", since: restarted) { $0 == .serviceAvailable }
+            _ = try await events.wait(for: "reader attached", since: restarted) { $0 == .readerAttached(PCSCRig.readerName) }
             _ = try await events.wait(for: "card inserted after restart", since: restarted) {
                 if case .cardInserted(PCSCRig.readerName, _) = $0 { return true }
                 return false
