@@ -18,7 +18,6 @@ final class PCSCContext: @unchecked Sendable {
 
         var isChanged: Bool { eventState & UInt(SCARD_STATE_CHANGED) != 0 }
         var isCardPresent: Bool { eventState & UInt(SCARD_STATE_PRESENT) != 0 }
-        var isMute: Bool { eventState & UInt(SCARD_STATE_MUTE) != 0 }
         var isGone: Bool { eventState & UInt(SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE) != 0 }
     }
 

@@ -29,8 +29,6 @@ struct PINPolicy {
     /// Serial of the token that accepted the held PIN.
     private var acceptedBy: String?
 
-    /// Whether a usable PIN is held.
-    var holdsPIN: Bool { pin.map { !$0.isWiped } ?? false }
 
     /// A person (or a credential) hands over a PIN; it replaces any held one.
     mutating func provide(_ newPIN: TokenPIN, forceFinalTry force: Bool) {

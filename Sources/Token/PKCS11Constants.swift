@@ -9,13 +9,7 @@ enum PKCS11Constants {
     static let attributeClass: UInt = 0x000
     static let attributeLabel: UInt = 0x003
     static let attributeValue: UInt = 0x011
-    static let attributeCertificateType: UInt = 0x080
-    static let attributeKeyType: UInt = 0x100
     static let attributeID: UInt = 0x102
-    static let attributeGOSTR3410Params: UInt = 0x250
-
-    static let certificateTypeX509: UInt = 0x0
-    static let keyTypeGOSTR3410: UInt = 0x30
 
     // Mechanisms.
     /// Raw GOST R 34.10 over a 32-byte digest computed by the caller; single-part.
@@ -36,8 +30,6 @@ enum PKCS11Constants {
     static let slotTokenPresent: UInt = 0x1
 
     // CK_TOKEN_INFO flags.
-    static let tokenLoginRequired: UInt = 0x4
-    static let tokenProtectedAuthenticationPath: UInt = 0x100
     static let tokenUserPINCountLow: UInt = 0x1_0000
     static let tokenUserPINFinalTry: UInt = 0x2_0000
     static let tokenUserPINLocked: UInt = 0x4_0000

@@ -15,6 +15,7 @@ final class PKCS11Driver: TokenDriver {
     private var key: UInt?
     private var mechanisms: Set<UInt> = []
     private var identity: TokenIdentity?
+    private var pinLengths: ClosedRange<Int>?
     private(set) var signingCommandsSent = 0
 
     init(settings: PKCS11Settings) throws(TokenError) {
@@ -67,6 +68,10 @@ final class PKCS11Driver: TokenDriver {
 
     func login(_ pin: TokenPIN) throws(TokenError) -> LoginOutcome {
         guard let session else { throw .tokenAbsent(waited: .zero) }
+        // A PIN the token would refuse for its length is not sent: some modules count that as a try.
+        if let pinLengths, !pinLengths.contains(pin.count) {
+            throw .pinInvalid("the token takes PINs of \(pinLengths.lowerBound)-\(pinLengths.upperBound) characters")
+        }
         let rv = try pin.withBytes { bytes throws(TokenError) in module.login(session, pin: bytes) }
         switch rv {
         case .ok, .userAlreadyLoggedIn:
@@ -214,6 +219,9 @@ final class PKCS11Driver: TokenDriver {
         slot = found
         session = opened
         mechanisms = Set(offered)
+        // CK_TOKEN_INFO lengths; 0 or a maximum below the minimum means "not stated".
+        let (shortest, longest) = (Int(info.minimumPINLength), Int(info.maximumPINLength))
+        pinLengths = longest >= max(shortest, 1) && longest < Int(UInt32.max) ? max(shortest, 1)...longest : nil
         let mechanism = mechanisms.contains(PKCS11Constants.mechanismGOSTR3410WithGOSTR3411_12_256)
             ? "CKM_GOSTR3410 (digest), CKM_GOSTR3410_WITH_GOSTR3411_12_256 (message)"
             : "CKM_GOSTR3410"

@@ -20,8 +20,6 @@ public struct PKCS11ReturnCode: Sendable, Hashable, CustomStringConvertible {
     static let tokenNotPresent = PKCS11ReturnCode(0x0E0)
     static let tokenNotRecognized = PKCS11ReturnCode(0x0E1)
     static let userAlreadyLoggedIn = PKCS11ReturnCode(0x100)
-    static let userNotLoggedIn = PKCS11ReturnCode(0x101)
-    static let bufferTooSmall = PKCS11ReturnCode(0x150)
     static let cryptokiAlreadyInitialized = PKCS11ReturnCode(0x191)
 
     var isOK: Bool { rawValue == 0 }

@@ -63,6 +63,23 @@ import Testing
         }
     }
 
+    @Test func aPINOfImpossibleLengthIsNeverSent() async throws {
+        try await PCSCRig.run { rig in
+            // The card's PKCS#15 AODF says 4-32 characters; OpenSC reports that in CK_TOKEN_INFO.
+            let signer = try await RigPeers.signer(.pkcs11, rig, pin: "12")
+            do throws(TokenError) {
+                _ = try await signer.sign(digest: Data(count: 32), deadline: .now + .seconds(10))
+                Issue.record("a two-digit PIN signed")
+            } catch .pinInvalid {
+            } catch {
+                Issue.record("expected pinInvalid, got \(error)")
+            }
+            #expect(RigPeers.pinAttempts(rig) == 0)
+            #expect(try rig.cardStatus().retriesLeft == rig.options.retries)
+            await signer.shutdown()
+        }
+    }
+
     @Test func finalTryIsRefusedUnlessForced() async throws {
         try await PCSCRig.run(PCSCRig.CardOptions(retries: 2)) { rig in
             let signer = try await RigPeers.signer(.pcsc, rig, pin: "11112222")
