@@ -185,7 +185,8 @@ public final class GatewayService: Sendable {
             if epgu.scheme == .https {
                 upstream.tlsPerOrigin[epgu] = .gostClient(trustRoots: trust, cipherList: environment.epguCiphers)
             }
-            if esia.scheme == .https {
+            // A stand may serve ESIA and EPGU on one GOST TLS origin; EPGU's settings then apply to both.
+            if esia.scheme == .https, upstream.tlsPerOrigin[esia] == nil {
                 var esiaTLS = TLSConfiguration.standardClient(trustRoots: trust)
                 if let ciphers = environment.esiaCiphers { esiaTLS.cipherList = ciphers }
                 upstream.tlsPerOrigin[esia] = esiaTLS

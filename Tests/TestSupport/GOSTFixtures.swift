@@ -6,6 +6,11 @@ public enum GOSTFixtures {
     public struct KeyPair: Sendable {
         public let keyPath: String
         public let certificatePath: String
+
+        public init(keyPath: String, certificatePath: String) {
+            self.keyPath = keyPath
+            self.certificatePath = certificatePath
+        }
     }
 
     /// `openssl genpkey` + `openssl req -x509` with the given algorithm (`gost2012_256`/`gost2012_512`)
