@@ -7,14 +7,15 @@ import Foundation
 struct CardControl: Sendable {
     /// The commands, as documented in `--help`.
     static let help = """
-        remove          pull the card out of the reader (vpcd reports it removed)
-        insert          put it back
-        reinsert        remove, then insert after 200 ms
-        slow MS         wait MS milliseconds before answering each PSO:CDS (0 = normal speed)
-        lock            block the user PIN (retry counter 0; VERIFY answers 69 83)
-        unlock          restore the full PIN retry counter
-        status          one JSON line: inserted, connected, pinVerified, retriesLeft, maximumRetries,
-                        locked, signatures, signDelayMilliseconds
+          remove      pull the card out (vpcd reports it removed)
+          insert      put it back
+          reinsert    remove, then insert after 200 ms
+          slow MS     wait MS ms before answering each PSO:CDS (0: normal)
+          lock        block the user PIN (VERIFY answers 69 83)
+          unlock      restore the full PIN retry counter
+          status      one JSON line: inserted, connected, pinVerified,
+                      retriesLeft, maximumRetries, locked, signatures,
+                      signDelayMilliseconds
         """
 
     let card: VirtualRutoken

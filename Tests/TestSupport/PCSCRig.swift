@@ -92,6 +92,12 @@ public final class PCSCRig: @unchecked Sendable {
     }
 
     private init(options: CardOptions) throws {
+        let needed = ["/usr/sbin/pcscd": "pcscd", "/usr/lib/pcsc/drivers/serial/libifdvpcd.so": "vsmartcard-vpcd",
+                      "/usr/bin/opensc-tool": "opensc", Self.openSCModule: "opensc-pkcs11"]
+        let missing = needed.filter { !FileManager.default.fileExists(atPath: $0.key) }.values.sorted()
+        guard missing.isEmpty else {
+            throw PeerFailure("the token rig needs Debian packages \(missing.joined(separator: ", ")): apt-get install \(missing.joined(separator: " "))")
+        }
         self.options = options
         directory = try TemporaryDirectory(prefix: "gosgate-rig")
         keyPair = try GOSTFixtures.selfSigned(in: directory, name: "token", subject: "/CN=gosgate rig token/O=Test Org")

@@ -38,6 +38,26 @@ import Testing
         }
     }
 
+    /// `sign(message:)` hashes on the host when the token cannot (OpenSC offers no
+    /// CKM_GOSTR3410_WITH_GOSTR3411_12_256); `openssl dgst -verify` checks it over the message itself.
+    @Test(arguments: [TokenDriverKind.pcsc, .pkcs11])
+    func messageSignatureVerifiesWithOpenSSLDgst(_ kind: TokenDriverKind) async throws {
+        try await PCSCRig.run { rig in
+            let signer = try await RigPeers.signer(kind, rig)
+            let message = RigPeers.randomPayload()
+            let signature = try await signer.sign(message: message)
+            let messagePath = rig.directory.path("message.txt"), signaturePath = rig.directory.path("message.sig")
+            let publicKeyPath = rig.directory.path("public.pem")
+            try message.write(to: URL(fileURLWithPath: messagePath))
+            try signature.write(to: URL(fileURLWithPath: signaturePath))
+            try OpenSSLCLI.check(["x509", "-in", rig.certificatePath, "-pubkey", "-noout", "-out", publicKeyPath])
+            let verified = try OpenSSLCLI.run(["dgst", "-md_gost12_256", "-verify", publicKeyPath,
+                                               "-signature", signaturePath, messagePath])
+            #expect(verified.status == 0 && verified.stdoutText.contains("Verified OK"), "\(verified.stderr)")
+            await signer.shutdown()
+        }
+    }
+
     /// The pcsc driver reads the certificate off the card with SELECT + READ BINARY; it must be the
     /// very certificate `openssl req` wrote.
     @Test func pcscDriverReadsTheCardCertificate() async throws {
