@@ -53,7 +53,7 @@ struct BearerValidator: Sendable {
         guard let clientID = token.clientID, let subject = token.subjectOID, let userOID = Int64(subject) else {
             throw .unauthorized("the token has no client_id or urn:esia:sbj_id")
         }
-        return EPGUCaller(clientID: clientID, userOID: userOID, scopes: token.scopes)
+        return EPGUCaller(clientID: clientID, userOID: userOID)
     }
 
     private static func sessionID(of payloadSegment: Substring) -> String? {

@@ -59,7 +59,7 @@ final class DigestingFileWriter {
     }
 
     /// Closes the file and returns what was written.
-    func finish(fileName: String?, contentType: String?) throws(StandError) -> UploadedFile {
+    func finish(fileName: String?) throws(StandError) -> UploadedFile {
         do {
             try handle.close()
         } catch {
@@ -76,7 +76,7 @@ final class DigestingFileWriter {
         }
         return UploadedFile(path: path, size: size, streebog256: Self.hex(streebogDigest),
                             sha256: Self.hex(output.prefix(Int(length))), fileName: fileName,
-                            contentType: contentType, leadingBytes: leading)
+                            leadingBytes: leading)
     }
 
     /// Lowercase hex, as the `openssl dgst` and `sha256sum` commands print digests.

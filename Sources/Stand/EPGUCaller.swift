@@ -6,6 +6,4 @@ struct EPGUCaller: Sendable, Equatable {
     let clientID: String
     /// The user's OID (`urn:esia:sbj_id`); orders belong to it.
     let userOID: Int64
-    /// The token's scopes.
-    let scopes: [String]
 }

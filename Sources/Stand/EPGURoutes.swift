@@ -111,7 +111,7 @@ struct EPGURoutes: Sendable {
                 caller = try services.bearerValidator.validate(authorization: request.headers[.authorization], now: now)
                 try services.rateLimiter.admit(clientID: caller.clientID, now: now)
             } else {
-                caller = EPGUCaller(clientID: "", userOID: 0, scopes: [])
+                caller = EPGUCaller(clientID: "", userOID: 0)
             }
             return try await handler(caller, request)
         } catch let failure as EPGUFailure {

@@ -145,7 +145,7 @@ struct EPGUService: Sendable {
                 try writer.write(data)
             }
         }
-        return try writer.finish(fileName: chunks.first?.fileName, contentType: "application/zip")
+        return try writer.finish(fileName: chunks.first?.fileName)
     }
 
     private func discard(_ chunks: [ReceivedChunk], of orderID: Int64) async throws {

@@ -4,8 +4,6 @@ import Foundation
 struct IssuedToken: Sendable {
     /// The compact JWT.
     let jwt: String
-    /// `urn:esia:sid`, unique per token.
-    let sessionID: String
     let issuedAt: Date
     let expiresAt: Date
 

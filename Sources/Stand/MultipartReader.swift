@@ -10,8 +10,6 @@ struct MultipartReader {
     struct Form: Sendable {
         /// Text parts by name (the last one wins if a name repeats).
         var fields: [String: String] = [:]
-        /// The `Content-Type` of each text part that declared one.
-        var fieldContentTypes: [String: String] = [:]
         /// The file part, if there was one.
         var file: UploadedFile?
     }
@@ -25,8 +23,8 @@ struct MultipartReader {
     }
 
     private enum PartSink {
-        case field(name: String, contentType: String?, bytes: [UInt8])
-        case file(DigestingFileWriter, fileName: String?, contentType: String?)
+        case field(name: String, bytes: [UInt8])
+        case file(DigestingFileWriter, fileName: String?)
     }
 
     /// Largest text part accepted, bytes.
@@ -155,7 +153,6 @@ struct MultipartReader {
     private mutating func startPart(headers: String) throws {
         var name: String?
         var fileName: String?
-        var contentType: String?
         for line in headers.components(separatedBy: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let field = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
@@ -164,8 +161,6 @@ struct MultipartReader {
             case "content-disposition":
                 name = Self.parameter("name", in: value)
                 fileName = Self.parameter("filename", in: value)
-            case "content-type":
-                contentType = value
             default:
                 continue
             }
@@ -177,9 +172,9 @@ struct MultipartReader {
             guard form.file == nil, name == "file" else {
                 throw EPGUFailure.badRequest("only one file part, named \"file\", is accepted (got \"\(name)\")")
             }
-            sink = .file(try DigestingFileWriter(path: filePath), fileName: fileName, contentType: contentType)
+            sink = .file(try DigestingFileWriter(path: filePath), fileName: fileName)
         } else {
-            sink = .field(name: name, contentType: contentType, bytes: [])
+            sink = .field(name: name, bytes: [])
         }
     }
 
@@ -187,13 +182,13 @@ struct MultipartReader {
     private mutating func deliver(count: Int) throws {
         guard count > 0 else { return }
         switch sink {
-        case .field(let name, let contentType, var bytes):
+        case .field(let name, var bytes):
             guard bytes.count + count <= Self.maximumFieldBytes else {
                 throw EPGUFailure.badRequest("multipart part \"\(name)\" is larger than \(Self.maximumFieldBytes) bytes")
             }
             bytes.append(contentsOf: pending[..<count])
-            sink = .field(name: name, contentType: contentType, bytes: bytes)
-        case .file(let writer, _, _):
+            sink = .field(name: name, bytes: bytes)
+        case .file(let writer, _):
             guard writer.size + Int64(count) <= Int64(maximumFileBytes) else {
                 throw EPGUFailure.badRequest("the file is larger than \(maximumFileBytes) bytes, the most EPGU accepts here")
             }
@@ -206,11 +201,10 @@ struct MultipartReader {
 
     private mutating func endPart() throws {
         switch sink {
-        case .field(let name, let contentType, let bytes):
+        case .field(let name, let bytes):
             form.fields[name] = String(decoding: bytes, as: UTF8.self)
-            if let contentType { form.fieldContentTypes[name] = contentType }
-        case .file(let writer, let fileName, let contentType):
-            form.file = try writer.finish(fileName: fileName, contentType: contentType)
+        case .file(let writer, let fileName):
+            form.file = try writer.finish(fileName: fileName)
         case nil:
             break
         }

@@ -57,9 +57,4 @@ enum OrderPhase: String, Sendable, CaseIterable {
     var cancelAllowed: Bool {
         self == .reserved || self == .submitted || self == .verification
     }
-
-    /// Whether nothing changes any more.
-    var isFinal: Bool {
-        self == .done || self == .verificationFailed || self == .cancelled
-    }
 }

@@ -372,7 +372,7 @@ final class StandDatabase: Sendable {
             """
         let writer = try DigestingFileWriter(path: path)
         try writer.write(Data(xml.utf8))
-        let file = try writer.finish(fileName: "result.xml", contentType: "application/xml")
+        let file = try writer.finish(fileName: "result.xml")
         try insertFile(db, orderID: order.id, objectID: statusID, objectType: StoredFile.ObjectType.result,
                        fileName: "result-\(order.id).xml", mimeType: "application/xml", file: file)
     }

@@ -80,8 +80,7 @@ final class TokenIssuer: Sendable {
             table = table.filter { $0.value.expiresAt > now }
             table[sessionID] = (now, expiresAt)
         }
-        return IssuedToken(jwt: signingInput + "." + Base64URL.encode(signature), sessionID: sessionID,
-                           issuedAt: issuedAt, expiresAt: expiresAt)
+        return IssuedToken(jwt: signingInput + "." + Base64URL.encode(signature), issuedAt: issuedAt, expiresAt: expiresAt)
     }
 
     /// Whether `signature` over `signingInput` (ASCII `header.payload`) was made by this issuer's key.

@@ -9,8 +9,6 @@ struct UploadedFile: Sendable, Equatable {
     let sha256: String
     /// The `filename` of the multipart part, if it had one.
     let fileName: String?
-    /// The part's `Content-Type`, if it had one.
-    let contentType: String?
     /// The first bytes, enough to recognise a zip archive.
     let leadingBytes: [UInt8]
 
