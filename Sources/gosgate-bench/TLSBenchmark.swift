@@ -249,7 +249,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
     private static func writePayload(to path: String, size: Int) throws {
         var block = [UInt8](repeating: 0, count: 1 << 20)
         for index in block.indices { block[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         for _ in 0..<(size >> 20) { try handle.write(contentsOf: block) }
