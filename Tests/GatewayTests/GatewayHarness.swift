@@ -77,34 +77,18 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     /// Runs curl against the gateway (`path` may be a raw target) with the client key unless `key` is nil.
+    /// Asynchronous: a test waiting for curl must not hold a thread the in-process gateway needs.
     func request(_ method: String, _ path: String, key: String?? = .none, headers: [String] = [], body: String? = nil,
-                 extra: [String] = [], port: Int? = nil) throws -> Exchange {
+                 extra: [String] = [], port: Int? = nil) async throws -> Exchange {
         let presented: String? = key ?? clientKey
-        var arguments = ["-s", "-S", "-X", method, "--path-as-is", "-D", directory.path("headers.txt"),
-                         "-o", directory.path("body.bin"), "-w", "%{http_code}", "--max-time", "60"]
+        var arguments = ["-X", method, "--path-as-is"]
         if let presented { arguments += ["-H", "X-Gosgate-Key: \(presented)"] }
         for header in headers { arguments += ["-H", header] }
         if let body { arguments += ["--data-binary", body] }
         arguments += extra
         arguments.append("http://127.0.0.1:\(port ?? gatewayPort)\(path)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let code = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        var headers: [String: String] = [:]
-        let raw = (try? String(contentsOfFile: directory.path("headers.txt"), encoding: .utf8)) ?? ""
-        for line in raw.split(separator: "\r\n") {
-            if let colon = line.firstIndex(of: ":") {
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        let data = (try? Data(contentsOf: URL(fileURLWithPath: directory.path("body.bin")))) ?? Data()
-        return Exchange(status: Int(code) ?? 0, headers: headers, body: data)
+        let reply = try await Curl.run(arguments)
+        return Exchange(status: reply.status, headers: reply.headers, body: reply.body)
     }
 
     func stop() async {

@@ -44,24 +44,24 @@ import Testing
         try await withRig { rig in
             let gateway = rig.gateway
             let meta = #"{"region":"45000000000","serviceCode":"10000000001","targetCode":"-10000000001"}"#
-            let created = try gateway.request("POST", "/api/gusmev/order", headers: ["Content-Type: application/json"], body: meta)
+            let created = try await gateway.request("POST", "/api/gusmev/order", headers: ["Content-Type: application/json"], body: meta)
             #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
             let orderID = try #require(created.json["orderId"] as? Int)
 
             let archive = rig.directory.path("archive.zip")
             try Data("PK\u{5}\u{6}".utf8 + Data(repeating: 0, count: 18)).write(to: URL(fileURLWithPath: archive))
-            let pushed = try gateway.request("POST", "/api/gusmev/push/chunked", extra: [
+            let pushed = try await gateway.request("POST", "/api/gusmev/push/chunked", extra: [
                 "-F", "orderId=\(orderID)", "-F", "meta=\(meta);type=application/json",
                 "-F", "file=@\(archive);type=application/zip",
             ])
             #expect(pushed.status == 200, "\(String(decoding: pushed.body, as: UTF8.self))")
 
-            let status = try gateway.request("GET", "/api/gusmev/order/getOrdersStatus?pageNum=0&pageSize=10&orderIds=\(orderID)")
+            let status = try await gateway.request("GET", "/api/gusmev/order/getOrdersStatus?pageNum=0&pageSize=10&orderIds=\(orderID)")
             #expect(status.status == 200)
             let content = try #require(status.json["content"] as? [[String: Any]])
             #expect(content.first?["orderSearchStatus"] as? String == "FOUND")
 
-            let dictionary = try gateway.request("POST", "/api/nsi/v1/dictionary/EXTERNAL_BIC",
+            let dictionary = try await gateway.request("POST", "/api/nsi/v1/dictionary/EXTERNAL_BIC",
                                                  headers: ["Content-Type: application/json"], body: "{}")
             #expect(dictionary.status == 200)
 
@@ -87,7 +87,7 @@ import Testing
                                   "-content", rig.directory.path("key.txt"), "-CAfile", rig.directory.path("stand/ca.pem"),
                                   "-out", "/dev/null"])
             // …and the stand accepts what the gateway sends: a call that needs a token succeeds.
-            let details = try rig.gateway.request("POST", "/api/gusmev/order/1")
+            let details = try await rig.gateway.request("POST", "/api/gusmev/order/1")
             #expect(details.headers["x-gosgate-error"] == nil, "\(String(decoding: details.body, as: UTF8.self))")
         }
     }

@@ -43,23 +43,15 @@ final class PlainUpstream {
 
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    /// Calls a control endpoint (with curl: Foundation on Linux has no http loader without FoundationNetworking).
+    /// Calls a control endpoint.
     @discardableResult
-    func control(_ path: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "--max-time", "10", "http://127.0.0.1:\(port)/__control/\(path)"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
+    func control(_ path: String) async throws -> Data {
+        try await Curl.run(["http://127.0.0.1:\(port)/__control/\(path)"], timeout: 10).body
     }
 
     /// Every request the upstream saw, oldest first.
-    func log() throws -> [[String: Any]] {
-        (try JSONSerialization.jsonObject(with: control("log")) as? [[String: Any]]) ?? []
+    func log() async throws -> [[String: Any]] {
+        (try JSONSerialization.jsonObject(with: await control("log")) as? [[String: Any]]) ?? []
     }
 
     func stop() {

@@ -46,6 +46,9 @@ import Testing
         let governor = QuotaGovernor()
         let oneAtATime = QuotaWindow(name: "slot", limit: 1, length: 0.5)
         let counter = QuotaGovernor.Counter(scope: "s", window: oneAtATime)
+        // Start just after a window opens, so every call below is queued before the next one.
+        let intoWindow = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 0.5)
+        try await Task.sleep(for: .milliseconds(Int((0.5 - intoWindow) * 1000) + 20))
         _ = try await governor.admit([counter], client: "busy", pauseScope: "s", deadline: Date().addingTimeInterval(5))
         let order = ServedOrder()
         await withTaskGroup(of: Void.self) { group in
