@@ -220,6 +220,22 @@ struct StandEPGUTests {
         }
     }
 
+    @Test("a file over the size limit is refused while it streams in, and nothing of it stays on disk")
+    func oversizedUpload() async throws {
+        try await StandHarness.with(adjust: { $0.epgu.maximumPushBytes = 100_000 }) { stand in
+            let token = try await stand.obtainToken()
+            let big = stand.path("big.zip")
+            try (Data("PK\u{3}\u{4}".utf8) + Data(repeating: 0x41, count: 300_000)).write(to: URL(fileURLWithPath: big))
+            let refused = try await stand.curl(token: token, ["-F", "meta=\(Self.meta)", "-F", "file=@\(big)",
+                                                              stand.epguURL("/api/gusmev/push")])
+            #expect(refused.status == 400 && (refused.json?["message"] as? String)?.contains("larger than 100000") == true,
+                    "\(refused.text)")
+            let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: stand.path("uploads/files"))) ?? []
+            #expect(leftovers.isEmpty, "\(leftovers)")
+            #expect(try await stand.sqlite("SELECT id FROM orders").isEmpty)
+        }
+    }
+
     @Test("401 for a missing, expired, revoked or foreign token; 403 for another user's order")
     func unauthorized() async throws {
         try await StandHarness.with { stand in
