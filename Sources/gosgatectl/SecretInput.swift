@@ -41,10 +41,15 @@ enum SecretInput {
 
     private static func contents(of path: String) throws(Failure) -> [UInt8] {
         if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
             throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
         }
-        return Array(data)
+        defer { try? handle.close() }
+        do {
+            return Array(try handle.readToEnd() ?? Data())
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
     }
 
     /// Reads one line from the terminal with echo and signals off (Ctrl-C cancels and the terminal
