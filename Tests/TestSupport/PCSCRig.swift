@@ -73,6 +73,14 @@ public final class PCSCRig: @unchecked Sendable {
                                         _ body: (PCSCRig) async throws -> T) async throws -> T {
         await lock.acquire()
         let outcome: Result<T, any Error>
+        // Another test process (a parallel `swift test`, CI) may want the one vpcd port too.
+        let machineLock: Int32
+        do {
+            machineLock = try await acquireMachineLock()
+        } catch {
+            await lock.release()
+            throw error
+        }
         do {
             let rig = try PCSCRig(options: options)
             do {
@@ -87,8 +95,38 @@ public final class PCSCRig: @unchecked Sendable {
         } catch {
             outcome = .failure(error)
         }
+        close(machineLock)
         await lock.release()
         return try outcome.get()
+    }
+
+    /// Path of the lock file that serialises rigs across processes on this machine.
+    public static let machineLockPath = "/tmp/gosgate-pcsc-rig.lock"
+
+    /// Takes an exclusive `flock` on `machineLockPath`, waiting (without blocking a thread) while
+    /// another process holds it. The kernel drops the lock if that process dies.
+    private static func acquireMachineLock() async throws -> Int32 {
+        let descriptor = open(machineLockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw PeerFailure("cannot open \(machineLockPath): \(String(cString: strerror(errno)))")
+        }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                close(descriptor)
+                throw PeerFailure("cannot lock \(machineLockPath): \(String(cString: strerror(errno)))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return descriptor
+    }
+
+    /// A product of this build (`gosgate-vcard`, `gosgatectl`): next to the running test binary,
+    /// whichever build directory that is, else in the package's `.build/debug`.
+    public static func builtProduct(_ name: String) -> String {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }
 
     private init(options: CardOptions) throws {
@@ -217,7 +255,7 @@ public final class PCSCRig: @unchecked Sendable {
     // MARK: the virtual card
 
     private func startCard() throws {
-        let executable = Self.packageRoot.appendingPathComponent(".build/debug/gosgate-vcard").path
+        let executable = Self.builtProduct("gosgate-vcard")
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw PeerFailure("\(executable) is missing; build it first: swift build --product gosgate-vcard")
         }

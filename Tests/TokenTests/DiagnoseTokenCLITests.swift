@@ -4,7 +4,7 @@ import Testing
 
 /// `gosgatectl diagnose token` as an operator runs it, against the virtual card.
 @Suite(.serialized) struct DiagnoseTokenCLITests {
-    private static let gosgatectl = PCSCRig.packageRoot.appendingPathComponent(".build/debug/gosgatectl").path
+    private static let gosgatectl = PCSCRig.builtProduct("gosgatectl")
 
     private func diagnose(_ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
         guard FileManager.default.isExecutableFile(atPath: Self.gosgatectl) else {
