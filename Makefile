@@ -1,7 +1,7 @@
 # gosgate: `make test` and `make demo` each install what is missing, build, and run.
 SWIFT ?= swift
 
-.PHONY: deps build test demo bench release clean-rig
+.PHONY: deps build test demo bench release deb image check-units
 
 deps:
 	@scripts/install-deps.sh
@@ -9,9 +9,12 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Every test: unit, interop with the openssl CLI/curl/pcscd/opensc, end to end through the stand,
+# then systemd's own checks of the unit files.
 test: build
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --no-parallel
+	scripts/check-units --quiet
 
 demo: build
 	@scripts/demo.sh
@@ -19,5 +22,14 @@ demo: build
 release: deps
 	$(SWIFT) build -c release
 
-bench: release
-	@scripts/bench
+bench: deps
+	$(SWIFT) build -c release --product gosgate-bench
+	.build/release/gosgate-bench gost
+	.build/release/gosgate-bench tls
+	.build/release/gosgate-bench token
+
+deb: deps
+	scripts/build-deb
+
+image: deb
+	scripts/check-image

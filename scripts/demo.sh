@@ -34,8 +34,8 @@ CNF
 
 say "1. gosgate-stand: a test CA, an organisation with an API-KEY, a signer certificate for the card"
 "$BIN/gosgate-stand" init "$WORK/stand" --port "$STAND_PORT" | tee "$WORK/stand-init.txt"
-API_KEY="$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["esia"]["organisations"][0]["apiKeys"][0]["key"])' "$WORK/stand/stand.json" 2>/dev/null \
-  || grep -Eo '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' "$WORK/stand-init.txt" | head -1)"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["organisations"][0]["apiKeys"][0]["key"])' \
+  "$WORK/stand/stand.json" > "$WORK/api-key"
 "$BIN/gosgate-stand" serve --dir "$WORK/stand" > "$WORK/stand.log" 2>&1 &
 PIDS+=($!)
 
@@ -56,12 +56,12 @@ else
 fi
 printf '12345678\n' > "$WORK/pin"
 chmod 600 "$WORK/pin"
-"$BIN/gosgate-vcard" --key "$WORK/stand/signer.key.pem" --cert "$WORK/stand/signer.cert.pem" \
+"$BIN/gosgate-vcard" --key "$WORK/stand/signer.key.pem" --cert "$WORK/stand/signer.pem" \
   --pin-file "$WORK/pin" --quiet > "$WORK/vcard.log" 2>&1 &
 PIDS+=($!)
 sleep 2
 "$BIN/gosgatectl" diagnose token --driver pkcs11 --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so \
-  --cert "$WORK/stand/signer.cert.pem" --pin-file "$WORK/pin" --sign-test || true
+  --cert "$WORK/stand/signer.pem" --pin-file "$WORK/pin" --sign-test || true
 
 say "3. gosgated against the stand, signing on the virtual card through opensc-pkcs11.so"
 cat > "$WORK/gosgate.yaml" <<YAML
@@ -76,12 +76,12 @@ health:
 token:
   driver: pkcs11
   module: /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
-  certificate: $WORK/stand/signer.cert.pem
+  certificate: $WORK/stand/signer.pem
 environments:
   test:
     esia: https://127.0.0.1:$STAND_PORT
     epgu: https://127.0.0.1:$STAND_PORT
-    ca: $WORK/stand/ca.cert.pem
+    ca: $WORK/stand/ca.pem
     epgu_ciphers: LEGACY-GOST2012-GOST8912-GOST8912
 YAML
 "$BIN/gosgated" --check-config "$WORK/gosgate.yaml"
@@ -92,7 +92,7 @@ for _ in $(seq 1 50); do [ -S "$WORK/admin.sock" ] && break; sleep 0.2; done
 
 say "4. an identity (the stand's API-KEY) and an internal client"
 CTL=("$BIN/gosgatectl" --socket "$WORK/admin.sock")
-"${CTL[@]}" identity add demo --environment test --api-key "$API_KEY"
+"${CTL[@]}" identity add demo --environment test --api-key-file "$WORK/api-key"
 KEY="$("${CTL[@]}" client add erp --identity demo --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
 echo "client erp created; its key is shown once and stored only as a hash"
 

@@ -123,7 +123,8 @@ extension GatewayService {
     }
 
     /// A token source built the way the token managers' are, for a one-off acquisition.
-    private func tokenSource(for identity: Identity, environment: EnvironmentSettings) -> any AccessTokenSource {
+    /// The token source an identity's manager asks: API-KEY exchange or OAuth v3, signing on the holder's token.
+    func tokenSource(for identity: Identity, environment: EnvironmentSettings) -> any AccessTokenSource {
         let holder = signer
         let provideSigner: @Sendable () async throws -> any DigestSigner = { try await holder.current() }
         switch identity.flow {

@@ -55,8 +55,6 @@ public final class GatewayService: Sendable {
     /// Re-reads identities from the store: new ones start obtaining tokens, removed ones stop, and
     /// unchanged ones keep their token manager (and their valid token).
     public func reloadIdentities() throws {
-        let holder = signer
-        let provideSigner: @Sendable () async throws -> any DigestSigner = { try await holder.current() }
         let stored = try store.identities()
         for identity in stored {
             guard let environment = configuration.environments[identity.environment] else {
@@ -66,16 +64,7 @@ public final class GatewayService: Sendable {
             }
             let fingerprint = "\(identity.environment)|\(identity.flow)|\(identity.apiKey ?? "")|\(identity.clientID ?? "")|\(identity.scopes)|\(environment.esia)|\(environment.epgu)"
             if identities.identity(named: identity.name)?.fingerprint == fingerprint { continue }
-            let source: any AccessTokenSource
-            switch identity.flow {
-            case .apiKey:
-                source = APIKeyTokenSource(apiKey: identity.apiKey ?? "", esia: environment.esia, signer: provideSigner,
-                                           transport: transport, classifySignerError: TokenFailureClassifier.classify)
-            case .oauth:
-                source = OAuthTokenSource(clientID: identity.clientID ?? "", scope: identity.scopes, esia: environment.esia,
-                                          signer: provideSigner, transport: transport,
-                                          classifySignerError: TokenFailureClassifier.classify)
-            }
+            let source = tokenSource(for: identity, environment: environment)
             identities.register(GatewayIdentity(
                 name: identity.name, environment: identity.environment, epguOrigin: environment.epgu,
                 tokens: TokenManager(identity: identity.name, source: source, events: tokenEvents),
