@@ -269,9 +269,22 @@ struct BackgroundWork: Service {
         let service = self.service
         // Work stops at graceful shutdown; the quota counts are flushed one last time.
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await service.persistQuotas()
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        await service.persistQuotas()
+                    }
+                }
+                if let monitor = service.signer.monitor {
+                    // A token plugged in: identities waiting for it try at once.
+                    group.addTask {
+                        monitor.start()
+                        for await event in monitor.events() {
+                            if case .cardInserted = event { await service.wakeTokenManagers() }
+                        }
+                    }
+                }
             }
         }
         service.identities.stopAll()

@@ -11,11 +11,15 @@ public actor SignerHolder {
     private var signer: TokenSigner?
     private var pin: TokenPIN?
     private var lastError: TokenError?
+    /// Card and pcscd events for hardware drivers (nil for the file driver).
+    public nonisolated let monitor: PresenceMonitor?
+    private var following: Task<Void, Never>?
 
     public init(configuration: TokenConfiguration, pin: TokenPIN?, logger: Logger) {
         self.configuration = configuration
         self.pin = pin
         self.logger = logger
+        if case .file = configuration.driver { monitor = nil } else { monitor = PresenceMonitor(logger: logger) }
     }
 
     /// The open signer; opens the driver on first use (the token may be absent at start).
@@ -24,6 +28,8 @@ public actor SignerHolder {
         do {
             let opened = try await TokenSigner.open(configuration, pin: pin, logger: logger)
             signer = opened
+            // Removal, re-insertion and pcscd restarts reach the driver (re-login with a PIN it accepted).
+            if let monitor { following = opened.follow(monitor) }
             lastError = nil
             return opened
         } catch {
@@ -55,6 +61,8 @@ public actor SignerHolder {
 
     /// Logs out, wipes the PIN and closes the driver.
     public func shutdown() async {
+        following?.cancel()
+        monitor?.stop()
         await signer?.shutdown()
         pin?.wipe()
         pin = nil
