@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN="$(swift build --show-bin-path)"
+BIN="${BIN:-$(swift build --show-bin-path)}"
 WORK="$(mktemp -d /tmp/gosgate-demo.XXXXXX)"
 STAND_PORT="${STAND_PORT:-17443}"
 GATEWAY_PORT="${GATEWAY_PORT:-18080}"
@@ -57,11 +57,11 @@ fi
 printf '12345678\n' > "$WORK/pin"
 chmod 600 "$WORK/pin"
 "$BIN/gosgate-vcard" --key "$WORK/stand/signer.key.pem" --cert "$WORK/stand/signer.pem" \
-  --pin-file "$WORK/pin" --quiet > "$WORK/vcard.log" 2>&1 &
+  --pin-file "$WORK/pin" --key-id 01 --quiet > "$WORK/vcard.log" 2>&1 &
 PIDS+=($!)
 sleep 2
 "$BIN/gosgatectl" diagnose token --driver pkcs11 --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so \
-  --cert "$WORK/stand/signer.pem" --pin-file "$WORK/pin" --sign-test || true
+  --key-id 01 --cert "$WORK/stand/signer.pem" --pin-file "$WORK/pin" --sign-test
 
 say "3. gosgated against the stand, signing on the virtual card through opensc-pkcs11.so"
 cat > "$WORK/gosgate.yaml" <<YAML
@@ -76,6 +76,7 @@ health:
 token:
   driver: pkcs11
   module: /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+  key_id: "01"
   certificate: $WORK/stand/signer.pem
 environments:
   test:
@@ -91,9 +92,9 @@ PIDS+=($!)
 for _ in $(seq 1 50); do [ -S "$WORK/admin.sock" ] && break; sleep 0.2; done
 
 say "4. an identity (the stand's API-KEY) and an internal client"
-CTL=("$BIN/gosgatectl" --socket "$WORK/admin.sock")
-"${CTL[@]}" identity add demo --environment test --api-key-file "$WORK/api-key"
-KEY="$("${CTL[@]}" client add erp --identity demo --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+SOCKET=(--socket "$WORK/admin.sock")
+"$BIN/gosgatectl" identity add demo --environment test --api-key-file "$WORK/api-key" "${SOCKET[@]}"
+KEY="$("$BIN/gosgatectl" client add erp --identity demo --json "${SOCKET[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
 echo "client erp created; its key is shown once and stored only as a hash"
 
 say "5. a real order through the gateway (GOST TLS 0xFF85 to the stand)"
@@ -114,7 +115,7 @@ say "7. read its status"
 curl -s -H "X-Gosgate-Key: $KEY" "http://127.0.0.1:$GATEWAY_PORT/api/gusmev/order/getOrdersStatus?pageNum=0&pageSize=10&orderIds=$ORDER_ID"; echo
 
 say "8. what the admin sees"
-"${CTL[@]}" status || true
+"$BIN/gosgatectl" status "${SOCKET[@]}" || true
 curl -s "http://127.0.0.1:$HEALTH_PORT/readyz"; echo
 
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
