@@ -11,7 +11,8 @@ build: deps
 
 # Every test: unit, interop with the openssl CLI/curl/pcscd/opensc, end to end through the stand,
 # then systemd's own checks of the unit files.
-test: build
+# `--build-tests` also builds every executable; a separate plain build would compile everything twice.
+test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 	scripts/check-units --quiet
