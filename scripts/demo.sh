@@ -119,6 +119,6 @@ say "8. what the admin sees"
 curl -s "http://127.0.0.1:$HEALTH_PORT/readyz"; echo
 
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
-  say "the gateway keeps running on 127.0.0.1:$GATEWAY_PORT (key above); Ctrl-C stops everything"
+  say "the gateway keeps running on 127.0.0.1:$GATEWAY_PORT; try: curl -H \"X-Gosgate-Key: $KEY\" -X POST http://127.0.0.1:$GATEWAY_PORT/api/gusmev/order/$ORDER_ID  (Ctrl-C stops everything)"
   wait
 fi
