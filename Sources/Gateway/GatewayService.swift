@@ -6,8 +6,10 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Store
+import Systemd
 import TLS
 import Token
 import Upstream
@@ -297,5 +299,14 @@ extension GatewayService {
     /// that tries again now.
     public func wakeTokenManagers() async {
         for identity in identities.all { await identity.tokens.wake() }
+    }
+}
+
+extension GatewayService {
+    /// The watchdog's health check: the event loops answer and every token manager answers.
+    public func isResponsive() async -> Bool {
+        guard await EventLoopProbe.allAnswer(MultiThreadedEventLoopGroup.singleton, within: .seconds(2)) else { return false }
+        for identity in identities.all { _ = await identity.tokens.status() }
+        return true
     }
 }

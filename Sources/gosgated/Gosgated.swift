@@ -74,6 +74,10 @@ struct Gosgated: AsyncParsableCommand {
                 let addresses = listeners.map(\.description).joined(separator: ", ")
                 logger.notice("gosgated \(GosgateVersion.current) ready: \(addresses)")
                 try? notifier.ready(status: "listening: \(addresses); \(service.identities.all.count) identities")
+                // WatchdogSec=: ping only while the event loops and the token managers answer.
+                if let watchdog = Watchdog(notifier: notifier, logger: logger, isHealthy: { await service.isResponsive() }) {
+                    Task { await watchdog.run() }
+                }
             }
         } catch {
             logger.critical("gosgated stopped: \(error)")
