@@ -29,30 +29,41 @@ public enum UpstreamConnector {
                                connectTimeout: Duration, serverName: String? = nil,
                                group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(UpstreamError) -> Connection {
         let started = ContinuousClock.now
-        let channel = try await openTCP(to: origin, proxy: proxy, timeout: connectTimeout, group: group)
+        if origin.scheme == .https, tlsContext == nil {
+            throw .tlsConfiguration(.invalidConfiguration("no TLS context for \(origin)"))
+        }
+        let loop = group.next()
+        let role = TLSHandler.Role.client(serverHostname: serverName ?? origin.host,
+                                          sessionKey: origin.hostAndPort + (serverName.map { "/" + $0 } ?? ""))
+        let handshake = loop.makePromise(of: TLSHandshakeCompleted.self)
+        // Without a proxy the TLS handler goes in with the socket, so the handshake starts the moment
+        // TCP is up; through a proxy it is added once the tunnel is open.
+        let tlsAtConnect = proxy == nil ? tlsContext : nil
+        let channel: Channel
+        do {
+            channel = try await openTCP(to: origin, proxy: proxy, timeout: connectTimeout, loop: loop) { channel in
+                guard let tlsAtConnect else { return }
+                try channel.pipeline.syncOperations.addHandler(
+                    TLSHandler(context: tlsAtConnect, role: role, handshakePromise: handshake))
+            }
+        } catch {
+            handshake.fail(error)
+            throw error
+        }
         do {
             if let proxy {
                 try await openTunnel(on: channel, to: origin, through: proxy, timeout: connectTimeout)
             }
             let connectDuration = ContinuousClock.now - started
-            guard origin.scheme == .https else {
+            guard origin.scheme == .https, let tlsContext else {
+                handshake.fail(ChannelError.ioOnClosedChannel)  // never used for plain HTTP
                 return Connection(channel: channel, tls: nil, connectDuration: connectDuration)
             }
-            guard let tlsContext else {
-                throw UpstreamError.tlsConfiguration(.invalidConfiguration("no TLS context for \(origin)"))
-            }
-            let handshake = channel.eventLoop.makePromise(of: TLSHandshakeCompleted.self)
-            do {
-                try await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(TLSHandler(
-                        context: tlsContext,
-                        role: .client(serverHostname: serverName ?? origin.host,
-                                      sessionKey: origin.hostAndPort + (serverName.map { "/" + $0 } ?? "")),
-                        handshakePromise: handshake))
+            if tlsAtConnect == nil {
+                try await loop.submit {
+                    try channel.pipeline.syncOperations.addHandler(
+                        TLSHandler(context: tlsContext, role: role, handshakePromise: handshake))
                 }.get()
-            } catch {
-                handshake.fail(error)
-                throw error
             }
             let summary: TLSHandshakeCompleted
             do {
@@ -62,20 +73,22 @@ public enum UpstreamConnector {
             }
             return Connection(channel: channel, tls: summary, connectDuration: connectDuration)
         } catch {
+            handshake.fail(error)
             channel.close(promise: nil)
             if let error = error as? UpstreamError { throw error }
             throw .connectFailed(origin: origin.description, reason: "\(error)")
         }
     }
 
-    private static func openTCP(to origin: Origin, proxy: HTTPProxy?, timeout: Duration,
-                                group: EventLoopGroup) async throws(UpstreamError) -> Channel {
+    private static func openTCP(to origin: Origin, proxy: HTTPProxy?, timeout: Duration, loop: EventLoop,
+                                initialize: @escaping @Sendable (Channel) throws -> Void) async throws(UpstreamError) -> Channel {
         let (host, port) = proxy.map { ($0.host, $0.port) } ?? (origin.host, origin.port)
         do {
-            return try await ClientBootstrap(group: group)
+            return try await ClientBootstrap(group: loop)
                 .connectTimeout(TimeAmount(timeout))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.writeBufferWaterMark, value: writeBufferWaterMark)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try initialize(channel) } }
                 .connect(host: host, port: port).get()
         } catch {
             let isTimeout = (error as? ChannelError) == .connectTimeout(TimeAmount(timeout))
