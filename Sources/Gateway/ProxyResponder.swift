@@ -171,9 +171,7 @@ public struct ProxyResponder: HTTPResponder {
               let client = try store.authenticateClient(presentedKey: presented) else {
             throw LocalAnswer.unauthenticated
         }
-        let defaultIdentity = try client.defaultIdentityID.flatMap { id in
-            try store.identities().first { $0.id == id }?.name
-        }
+        let defaultIdentity = try client.defaultIdentityID.flatMap { id in try store.identity(id: id)?.name }
         return ClientPolicy(client: client, defaultIdentity: defaultIdentity)
     }
 

@@ -68,6 +68,11 @@ public final class GatewayStore: Sendable {
         try read { db in try Identity.filter(Column("name") == name).fetchOne(db) }
     }
 
+    /// The identity with row id `id`, if any (the proxy resolves a client's default identity per call).
+    public func identity(id: Int64) throws(StoreError) -> Identity? {
+        try read { db in try Identity.fetchOne(db, key: id) }
+    }
+
     /// Removes an identity; refused while a client still uses it by default.
     public func removeIdentity(named name: String) throws(StoreError) {
         try write { db in
