@@ -54,7 +54,15 @@ public struct HealthResponder: HTTPResponder {
             }
             tokens[name] = entry
         }
-        return (reasons.isEmpty, ["ready": reasons.isEmpty, "reasons": reasons, "identities": tokens])
+        // An unsynchronised clock is reported, not fatal: ESIA judges the skew (ESIA-007015), and the
+        // token manager names it precisely when ESIA's Date header disagrees.
+        let clock: String
+        switch ClockGuard.synchronisation() {
+        case .synchronised: clock = "synchronised"
+        case .unsynchronised: clock = "unsynchronised: enable NTP (chrony) before ESIA refuses the time"
+        case .unknown: clock = "unknown"
+        }
+        return (reasons.isEmpty, ["ready": reasons.isEmpty, "reasons": reasons, "identities": tokens, "clock": clock])
     }
 
     private func gauges() async -> GatewayMetrics.Gauges {
