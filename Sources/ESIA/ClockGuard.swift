@@ -27,11 +27,7 @@ public enum ClockGuard {
 
     /// The offset of the local clock from an HTTP `Date` header (positive: we are ahead).
     public static func skew(serverDate header: String, localNow: Date) -> TimeInterval? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let server = formatter.date(from: header) else { return nil }
+        guard let server = HTTPDate.parse(header) else { return nil }
         return localNow.timeIntervalSince(server)
     }
 

@@ -1,3 +1,4 @@
+import ESIA
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -81,20 +82,8 @@ extension LocalAnswer {
         retryAfter: 2)
 
     /// No valid ESIA token: 503 with the manager's precise reason.
-    static func noToken(_ refusal: TokenRefusalSummary) -> LocalAnswer {
-        LocalAnswer(.serviceUnavailable, refusal.code, refusal.message, retryAfter: refusal.retryAfter)
-    }
-}
-
-/// What the gateway says when the token manager has no token (decoupled from ESIA's types for tests).
-public struct TokenRefusalSummary: Sendable, Equatable {
-    public let code: String
-    public let message: String
-    public let retryAfter: Int?
-
-    public init(code: String, message: String, retryAfter: Int?) {
-        self.code = code
-        self.message = message
-        self.retryAfter = retryAfter
+    static func noToken(_ refusal: TokenManager.Refusal) -> LocalAnswer {
+        LocalAnswer(.serviceUnavailable, refusal.reason.code, refusal.reason.description,
+                    retryAfter: refusal.retryAfter.map { max(1, Int($0.rounded(.up))) })
     }
 }

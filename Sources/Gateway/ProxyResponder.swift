@@ -228,13 +228,10 @@ public struct ProxyResponder: HTTPResponder {
         case .success(let lease):
             return lease
         case .failure(let refusal):
-            throw LocalAnswer.noToken(TokenRefusalSummary(
-                code: refusal.reason.code, message: refusal.reason.description,
-                retryAfter: refusal.retryAfter.map { max(1, Int($0.rounded(.up))) }))
+            throw LocalAnswer.noToken(refusal)
         case nil:
-            throw LocalAnswer.noToken(TokenRefusalSummary(
-                code: "token_pending", message: "an ESIA token is being obtained and did not arrive within \(wait)",
-                retryAfter: 5))
+            throw LocalAnswer(.serviceUnavailable, "token_pending",
+                              "an ESIA token is being obtained and did not arrive within \(wait)", retryAfter: 5)
         }
     }
 
@@ -318,10 +315,6 @@ public struct ProxyResponder: HTTPResponder {
     /// `Retry-After` as seconds, from either form (RFC 9110 §10.2.3).
     static func retryAfterSeconds(_ value: String) -> TimeInterval? {
         if let seconds = TimeInterval(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        return HTTPDate.parse(value).map { max(0, $0.timeIntervalSinceNow) }
     }
 }

@@ -30,9 +30,4 @@ public enum AuditChainVerifier {
         }
         return AuditVerification(count: count, headHash: previous, firstBreak: nil)
     }
-
-    /// Verifies an in-memory array (oldest first).
-    public static func verify(_ records: [AuditRecord]) throws -> AuditVerification {
-        try verify(AnyCursor(records))
-    }
 }

@@ -10,7 +10,7 @@ public struct GatewayKey: Sendable {
     let secret: Data
 
     /// The full text to hand to the client once.
-    public var text: String { "gg_\(keyID)_\(Self.base64url(secret))" }
+    public var text: String { "gg_\(keyID)_\(Base64URL.encode(secret))" }
 
     /// A new random key from the system's CSPRNG (getrandom).
     public static func generate() -> GatewayKey {
@@ -25,7 +25,8 @@ public struct GatewayKey: Sendable {
         let parts = text.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "gg", parts[1].count == 16,
               parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }),
-              let secret = Self.decodeBase64url(String(parts[2])), secret.count == 32 else { return nil }
+              Self.isStrictBase64url(parts[2]), let secret = try? Base64URL.decode(String(parts[2])),
+              secret.count == 32 else { return nil }
         self.init(keyID: String(parts[1]), secret: secret)
     }
 
@@ -46,17 +47,12 @@ public struct GatewayKey: Sendable {
         return difference == 0
     }
 
-    private static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    private static func decodeBase64url(_ text: String) -> Data? {
-        guard text.allSatisfy({ $0.isLetter && $0.isASCII || $0.isNumber && $0.isASCII || $0 == "-" || $0 == "_" }) else {
-            return nil
+    /// Only the unpadded base64url alphabet: the shared decoder is lenient (it also takes `+`, `/`,
+    /// padding and whitespace), but a presented key must match what was issued exactly.
+    private static func isStrictBase64url(_ text: Substring) -> Bool {
+        text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
         }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64.append("=") }
-        return Data(base64Encoded: base64)
     }
 }
