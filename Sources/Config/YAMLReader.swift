@@ -101,44 +101,35 @@ struct Section {
     }
 
     func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        guard let value = values[key] else { return fallback }
-        guard let parsed = value.int else {
-            reader.report(value, path(key), "expected a whole number", fix: "write \(key): \(fallback)")
-            return fallback
-        }
-        guard range.contains(parsed) else {
-            reader.report(value, path(key), "\(parsed) is out of range",
-                          fix: "use a number from \(range.lowerBound) to \(range.upperBound)")
-            return fallback
-        }
-        return parsed
+        bounded(key, default: fallback, range: range, parse: { $0.int }, expected: "expected a whole number",
+                fix: "write \(key): \(fallback)", rangeNoun: "a number", show: { "\($0)" })
     }
 
     /// A size such as `64MiB`, `50000000`, `512KiB`.
     func bytes(_ key: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
-        guard let value = values[key] else { return fallback }
-        guard let text = value.string, let parsed = ByteSize.parse(text) else {
-            reader.report(value, path(key), "not a size", fix: "write a size like 64MiB, 512KiB or 50000000")
-            return fallback
-        }
-        guard range.contains(parsed) else {
-            reader.report(value, path(key), "\(text) is out of range",
-                          fix: "use a size from \(ByteSize.format(range.lowerBound)) to \(ByteSize.format(range.upperBound))")
-            return fallback
-        }
-        return parsed
+        bounded(key, default: fallback, range: range, parse: { $0.string.flatMap(ByteSize.parse) }, expected: "not a size",
+                fix: "write a size like 64MiB, 512KiB or 50000000", rangeNoun: "a size", show: ByteSize.format)
     }
 
     /// A duration such as `30s`, `5m`, `250ms`, `1h`, or plain seconds.
     func duration(_ key: String, default fallback: Duration, range: ClosedRange<Duration>) -> Duration {
+        bounded(key, default: fallback, range: range, parse: { $0.string.flatMap(DurationText.parse) },
+                expected: "not a duration", fix: "write a duration like 250ms, 30s, 5m or 1h", rangeNoun: "a duration",
+                show: { "\($0)" })
+    }
+
+    /// A scalar parsed by `parse` and kept inside `range`; either problem is reported at the value.
+    private func bounded<T: Comparable>(_ key: String, default fallback: T, range: ClosedRange<T>,
+                                        parse: (Node) -> T?, expected: String, fix: String, rangeNoun: String,
+                                        show: (T) -> String) -> T {
         guard let value = values[key] else { return fallback }
-        guard let text = value.string, let parsed = DurationText.parse(text) else {
-            reader.report(value, path(key), "not a duration", fix: "write a duration like 250ms, 30s, 5m or 1h")
+        guard let parsed = parse(value) else {
+            reader.report(value, path(key), expected, fix: fix)
             return fallback
         }
         guard range.contains(parsed) else {
-            reader.report(value, path(key), "\(text) is out of range",
-                          fix: "use a duration from \(range.lowerBound) to \(range.upperBound)")
+            reader.report(value, path(key), "\(value.string ?? show(parsed)) is out of range",
+                          fix: "use \(rangeNoun) from \(show(range.lowerBound)) to \(show(range.upperBound))")
             return fallback
         }
         return parsed
