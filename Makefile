@@ -1,7 +1,7 @@
 # gosgate: `make test` and `make demo` each install what is missing, build, and run.
 SWIFT ?= swift
 
-.PHONY: deps build test demo bench release deb image check-units
+.PHONY: deps build test demo bench release deb image check-deb check-image check-units
 
 deps:
 	@scripts/install-deps.sh
@@ -32,5 +32,11 @@ bench: deps
 deb: deps
 	scripts/build-deb
 
-image: deb
+# What CI runs after `make test`: build the package, install it into a fresh Debian 12 root and
+# check it there (scripts/check-deb), then validate the appliance image configuration.
+check-deb: deb
+	scripts/check-deb
 	scripts/check-image
+
+image: deb
+	image/build --force
