@@ -44,7 +44,8 @@ final class BodyDigest: Sendable {
 }
 
 /// Wraps a request body stream: counts bytes against the limit and feeds the digest, pulling one
-/// chunk at a time so back-pressure reaches the client.
+/// chunk at a time so back-pressure reaches the client. Past the limit it throws, and the digest's
+/// length (then above the limit) tells the proxy why the upstream request failed.
 struct MeteredBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let base: ByteStream
@@ -58,13 +59,11 @@ struct MeteredBody: AsyncSequence, Sendable {
         var base: any AsyncIteratorProtocol<ByteBuffer, any Error>
         let limit: Int
         let digest: BodyDigest
-        var seen = 0
 
         mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next() else { return nil }
-            seen += chunk.readableBytes
-            if seen > limit { throw TooLarge() }
             digest.update(chunk)
+            if digest.length > limit { throw TooLarge() }
             return chunk
         }
     }

@@ -9,6 +9,8 @@ struct ClientPolicy: Sendable {
     let defaultIdentity: String?
     let otherIdentities: Set<String>
     let addressBlocks: [AddressBlock]
+    /// Calls per minute this client may make, when limited.
+    let ratePerMinute: Int?
 
     init(client: InternalClient, defaultIdentity: String?) {
         name = client.name
@@ -16,6 +18,7 @@ struct ClientPolicy: Sendable {
         self.defaultIdentity = defaultIdentity
         otherIdentities = Set(Self.strings(client.allowedIdentities))
         addressBlocks = Self.strings(client.ipAllow).compactMap(AddressBlock.init)
+        ratePerMinute = client.ratePerMinute
     }
 
     func allows(route: String) -> Bool { routes.contains("*") || routes.contains(route) }

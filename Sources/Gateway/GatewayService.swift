@@ -22,6 +22,8 @@ public final class GatewayService: Sendable {
     public let metrics: GatewayMetrics
     public let governor: QuotaGovernor
     public let identities = IdentityRegistry()
+    let clientRates = ClientRateLimiter()
+    let inflight: ConcurrencyLimit
     public let signer: SignerHolder
     let upstream: UpstreamClient
     let logger: Logger
@@ -39,6 +41,7 @@ public final class GatewayService: Sendable {
         }
         auditor = CallAuditor(store: store)
         metrics = GatewayMetrics()
+        inflight = ConcurrencyLimit(capacity: configuration.gateway.maxConcurrentRequests)
         let restored = try store.quotaCounts(since: Date().addingTimeInterval(-86_400 - 3600))
         governor = QuotaGovernor(restoring: restored.map {
             QuotaGovernor.Snapshot(scope: $0.scope, windowStart: $0.windowStart, count: $0.count)
@@ -87,6 +90,7 @@ public final class GatewayService: Sendable {
                                                         perDay: quotas.perDay),
             ordersWindow: .orders(limit: quotas.ordersPerServicePerUser),
             epgu: UpstreamEPGUClient(upstream: upstream), auditor: auditor, metrics: metrics,
+            clientRates: clientRates, inflight: inflight,
             settings: ProxySettings(maxBodyBytes: configuration.gateway.maxBodyBytes, queueDeadline: quotas.queueDeadline),
             logger: logger)
     }
@@ -98,21 +102,35 @@ public final class GatewayService: Sendable {
 
     /// Runs listeners and background work until SIGTERM/SIGINT (graceful) or cancellation.
     /// - Parameters:
+    ///   - gatewaySockets: listening sockets systemd passed for the gateway (`gosgate.socket`); when
+    ///     there are any they replace `gateway.listen`.
     ///   - additionalServices: run in the same service group and shut down first (the admin socket).
     ///   - onReady: called once every listener is bound, with the bound addresses.
-    public func run(additionalServices: [any Service] = [],
+    public func run(gatewaySockets: [ActivatedSocket] = [], additionalServices: [any Service] = [],
                     onReady: @escaping @Sendable ([BoundListener]) async -> Void = { _ in }) async throws {
         try store.appendAudit(kind: .system, actor: "gosgated", subject: "start",
                                     detail: ["version": GosgateVersion.current])
-        let bound = BoundListeners(expected: configuration.gateway.listen.count + 1, onReady: onReady)
+        let gatewayListeners = gatewaySockets.isEmpty ? configuration.gateway.listen.count : gatewaySockets.count
+        let bound = BoundListeners(expected: gatewayListeners + 1, onReady: onReady)
         var services: [any Service] = []
-        let gatewayServer = try gatewayServerBuilder()
-        for address in configuration.gateway.listen {
-            services.append(Application(
-                responder: proxyResponder, server: gatewayServer,
-                configuration: ApplicationConfiguration(address: Self.bindAddress(address), serverName: nil),
-                onServerRunning: { channel in await bound.add(BoundListener(role: .gateway, channel.localAddress, configured: address)) },
-                logger: logger))
+        let gatewayChannel = try gatewayChildChannelFactory()
+        let proxy = proxyResponder
+        if gatewaySockets.isEmpty {
+            for address in configuration.gateway.listen {
+                services.append(Application(
+                    responder: proxy, server: HTTPServerBuilder(gatewayChannel),
+                    configuration: ApplicationConfiguration(address: Self.bindAddress(address), serverName: nil),
+                    onServerRunning: { channel in await bound.add(BoundListener(role: .gateway, channel.localAddress, configured: address)) },
+                    logger: logger))
+            }
+        } else {
+            let responder = ActivatedListener.channelResponder(proxy, logger: logger)
+            for socket in gatewaySockets {
+                services.append(ActivatedListener(
+                    socket: socket, childChannel: gatewayChannel(responder),
+                    onRunning: { address in await bound.add(BoundListener(role: .gateway, activated: address, descriptor: socket.descriptor)) },
+                    logger: logger))
+            }
         }
         services.append(Application(
             responder: healthResponder,
@@ -144,16 +162,29 @@ public final class GatewayService: Sendable {
         }
     }
 
-    private func gatewayServerBuilder() throws -> HTTPServerBuilder {
+    /// Builds each gateway connection's channel: HTTP/1.1 (over TLS when configured) with the
+    /// decoder's head-size limit, the read deadlines and the origin-form guard.
+    private func gatewayChildChannelFactory() throws
+        -> @Sendable (@escaping HTTPChannelHandler.Responder) -> any ServerChildChannel {
         let settings = configuration.gateway
-        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(settings.headerTimeout.seconds.rounded(.up))))
-        guard let certificate = settings.tlsCertificate, let key = settings.tlsKey else { return .guardedHTTP1(http) }
-        var tls = TLSConfiguration.server(certificateChainFile: certificate, privateKeyFile: key)
-        if let clientCA = settings.clientCA {
-            tls.trustRoots = .file(clientCA)
-            tls.certificateVerification = .fullVerification
+        let http = HTTP1Channel.Configuration(
+            idleTimeout: .seconds(Int64(settings.headerTimeout.seconds.rounded(.up))),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes))
+        let limits = InboundDeadlines.Limits(headerTimeout: settings.headerTimeout, bodyTimeout: settings.bodyTimeout)
+        var tlsContext: TLSContext?
+        if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+            var tls = TLSConfiguration.server(certificateChainFile: certificate, privateKeyFile: key)
+            if let clientCA = settings.clientCA {
+                tls.trustRoots = .file(clientCA)
+                tls.certificateVerification = .fullVerification
+            }
+            tlsContext = try TLSContext(configuration: tls)
         }
-        return .guardedTLS(http, context: try TLSContext(configuration: tls))
+        return { [tlsContext] responder in
+            let guarded = GuardedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: http), limits: limits)
+            guard let tlsContext else { return guarded }
+            return TLSServerChildChannel(guarded, context: tlsContext)
+        }
     }
 
     static func bindAddress(_ address: ListenAddress) -> BindAddress {
@@ -240,6 +271,17 @@ public struct BoundListener: Sendable, CustomStringConvertible {
         default:
             port = nil
             address = configured.description
+        }
+    }
+
+    /// A socket systemd passed.
+    init(role: Role, activated bound: SocketAddress?, descriptor: CInt) {
+        self.role = role
+        port = bound?.port
+        switch bound {
+        case .some(.unixDomainSocket): address = "unix:\(bound?.pathname ?? "?") (fd \(descriptor) from systemd)"
+        case .some(let socket): address = "\(socket.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"):\(socket.port ?? 0) (fd \(descriptor) from systemd)"
+        case nil: address = "fd \(descriptor) from systemd"
         }
     }
 

@@ -2,6 +2,8 @@ import ESIA
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 
 /// An answer the gateway gives itself, never confusable with one from EPGU: JSON `{code, message}`
 /// and the `X-Gosgate-Error` header carrying the same code.
@@ -29,9 +31,26 @@ public struct LocalAnswer: Error, Sendable, Equatable {
         headers[HeaderHygiene.requestID] = requestID
         headers[.cacheControl] = "no-store"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = (try? JSONSerialization.data(withJSONObject: ["code": code, "message": message], options: [.sortedKeys]))
-            ?? Data()
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jsonBody)))
+    }
+
+    /// The same answer as NIO HTTP/1 parts, for channel handlers that refuse a connection before
+    /// Hummingbird sees a request (bad target, slow or malformed client).
+    func http1Parts(version: HTTPVersion, closing: Bool) -> (HTTPResponseHead, ByteBuffer) {
+        let body = ByteBuffer(bytes: jsonBody)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: HeaderHygiene.localAnswerHeader.rawName, value: code)
+        headers.add(name: "Cache-Control", value: "no-store")
+        if let retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
+        if closing { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status.code), headers: headers)
+        return (head, body)
+    }
+
+    private var jsonBody: Data {
+        (try? JSONSerialization.data(withJSONObject: ["code": code, "message": message], options: [.sortedKeys])) ?? Data()
     }
 }
 
@@ -39,6 +58,8 @@ extension LocalAnswer {
     static func badTarget(_ violation: RequestTargetPolicy.Violation) -> LocalAnswer {
         LocalAnswer(.badRequest, "bad_request_target", violation.description)
     }
+    static let absoluteFormTarget = LocalAnswer(.badRequest, "bad_request_target",
+                                                "the request target must be a path such as /api/gusmev/order, not a URL")
     static let badHost = LocalAnswer(.badRequest, "bad_host", "the Host header is not a plain host name; send the gateway's own address")
     static let notFound = LocalAnswer(.notFound, "route_not_found",
                                       "not an EPGU API endpoint the gateway forwards; see docs/api.md for the list")
@@ -63,6 +84,25 @@ extension LocalAnswer {
     static func tooLarge(_ limit: Int) -> LocalAnswer {
         LocalAnswer(.contentTooLarge, "payload_too_large", "the request body exceeds the gateway's limit of \(limit) bytes")
     }
+    static func requestHeaderTimeout(_ limit: Duration) -> LocalAnswer {
+        LocalAnswer(.requestTimeout, "request_header_timeout",
+                    "the request head did not arrive within \(limit) (gateway.header_timeout); send it at once")
+    }
+    static func requestBodyTimeout(_ limit: Duration) -> LocalAnswer {
+        LocalAnswer(.requestTimeout, "request_body_timeout",
+                    "the request body paused for more than \(limit) (gateway.body_timeout); nothing was forwarded to completion, send the whole call again")
+    }
+    static let requestHeaderTooLarge = LocalAnswer(.requestHeaderFieldsTooLarge, "request_header_too_large",
+        "the request head is larger than the gateway accepts (gateway.max_header_size)")
+    static let malformedRequest = LocalAnswer(.badRequest, "malformed_request", "the request is not valid HTTP/1.1")
+    static func clientRateLimited(limit: Int, retryAfter: Int) -> LocalAnswer {
+        LocalAnswer(.tooManyRequests, "client_rate_limited",
+                    "this client may send \(limit) calls per minute (its rate_per_minute); retry after \(retryAfter) s",
+                    retryAfter: retryAfter)
+    }
+    static let gatewayBusy = LocalAnswer(.serviceUnavailable, "gateway_busy",
+        "the gateway is handling as many calls as it may at once (gateway.max_concurrent_requests) and no slot opened in time",
+        retryAfter: 1)
     static func quota(_ timeout: QuotaGovernor.QueueTimeout) -> LocalAnswer {
         LocalAnswer(.tooManyRequests, "quota_wait_exceeded",
                     "EPGU's \(timeout.window) limit for this identity is used up and no slot opened in time; retry after \(Int(timeout.retryAfter)) s",

@@ -29,24 +29,20 @@ final class OriginFormGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func refuse(context: ChannelHandlerContext, version: HTTPVersion) {
-        let body = #"{"code":"bad_request_target","message":"the request target must be a path such as /api/gusmev/order, not a URL"}"#
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        headers.add(name: "X-Gosgate-Error", value: "bad_request_target")
-        headers.add(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .badRequest, headers: headers))),
-                      promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        let (head, body) = LocalAnswer.absoluteFormTarget.http1Parts(version: version, closing: true)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 }
 
-/// HTTP/1.1 child channel with `OriginFormGuard` placed between the HTTP decoder and the
-/// conversion to HTTP types.
+/// HTTP/1.1 child channel with the gateway's own inbound checks placed between the HTTP decoder and
+/// the conversion to HTTP types: `InboundDeadlines` (408/431/400, unfinished bodies fail) and
+/// `OriginFormGuard`.
 struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel
+    let limits: InboundDeadlines.Limits
 
     var responder: HTTPChannelHandler.Responder { base.responder }
 
@@ -54,6 +50,10 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let operations = channel.pipeline.syncOperations
             let codec = try operations.handler(type: HTTP1ToHTTPServerCodec.self)
+            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            let deadlines = InboundDeadlines(limits: limits)
+            try operations.addHandler(InboundDeadlines.ByteTap(deadlines), position: .before(decoder))
+            try operations.addHandler(deadlines, position: .before(codec))
             try operations.addHandler(OriginFormGuard(), position: .before(codec))
             return value
         }
@@ -61,22 +61,5 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
-    }
-}
-
-extension HTTPServerBuilder {
-    /// Plain HTTP/1.1 with the origin-form guard.
-    static func guardedHTTP1(_ configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration))
-        }
-    }
-
-    /// HTTP/1.1 over our TLS with the origin-form guard.
-    static func guardedTLS(_ configuration: HTTP1Channel.Configuration = .init(), context: TLSContext) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
-            TLSServerChildChannel(GuardedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: configuration)),
-                                  context: context)
-        }
     }
 }

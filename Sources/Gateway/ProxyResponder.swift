@@ -23,12 +23,15 @@ public struct ProxyResponder: HTTPResponder {
     let epgu: any EPGUClient
     let auditor: CallAuditor
     let metrics: GatewayMetrics
+    let clientRates: ClientRateLimiter
+    let inflight: ConcurrencyLimit
     let settings: ProxySettings
     let logger: Logger
 
-    public init(store: GatewayStore, identities: IdentityRegistry, governor: QuotaGovernor,
-                systemWindows: [QuotaWindow], ordersWindow: QuotaWindow, epgu: any EPGUClient, auditor: CallAuditor,
-                metrics: GatewayMetrics, settings: ProxySettings, logger: Logger) {
+    init(store: GatewayStore, identities: IdentityRegistry, governor: QuotaGovernor,
+         systemWindows: [QuotaWindow], ordersWindow: QuotaWindow, epgu: any EPGUClient, auditor: CallAuditor,
+         metrics: GatewayMetrics, clientRates: ClientRateLimiter, inflight: ConcurrencyLimit, settings: ProxySettings,
+         logger: Logger) {
         self.store = store
         self.identities = identities
         self.governor = governor
@@ -37,6 +40,8 @@ public struct ProxyResponder: HTTPResponder {
         self.epgu = epgu
         self.auditor = auditor
         self.metrics = metrics
+        self.clientRates = clientRates
+        self.inflight = inflight
         self.settings = settings
         self.logger = logger
     }
@@ -71,7 +76,9 @@ public struct ProxyResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         var call = Call(requestID: HeaderHygiene.requestID(from: request.headers), method: request.method.rawValue)
         do {
-            return try await proxy(request, context: context, call: &call)
+            // Held until the answer's last byte is written (the streamed body keeps a reference).
+            guard let slot = await inflight.acquire(waitingAtMost: settings.queueDeadline) else { throw LocalAnswer.gatewayBusy }
+            return try await proxy(request, context: context, call: &call, slot: slot)
         } catch let answer as LocalAnswer {
             metrics.recordRequest(route: call.route?.name ?? "-", status: Int(answer.status.code), client: call.client ?? "-")
             logger.info("refused locally", metadata: [
@@ -83,7 +90,8 @@ public struct ProxyResponder: HTTPResponder {
         }
     }
 
-    private func proxy(_ request: Request, context: Context, call: inout Call) async throws -> Response {
+    private func proxy(_ request: Request, context: Context, call: inout Call,
+                       slot: ConcurrencyLimit.Slot) async throws -> Response {
         // 1. The target must be a plain path on a documented endpoint.
         let target: RequestTargetPolicy.Target
         do {
@@ -112,6 +120,10 @@ public struct ProxyResponder: HTTPResponder {
         call.client = policy.name
         guard policy.allows(route: route.name) else { throw LocalAnswer.forbiddenRoute(route.name) }
         guard policy.allows(address: context.remoteAddress) else { throw LocalAnswer.forbiddenAddress }
+        if let limit = policy.ratePerMinute,
+           case .refused(let retryAfter) = clientRates.admit(client: policy.name, limit: limit) {
+            throw LocalAnswer.clientRateLimited(limit: limit, retryAfter: retryAfter)
+        }
         let identityName = try policy.identity(requested: request.headers[Self.identityHeader])
         guard let identity = identities.identity(named: identityName) else { throw LocalAnswer.unknownIdentity(identityName) }
         call.identity = identity.name
@@ -136,7 +148,8 @@ public struct ProxyResponder: HTTPResponder {
         // 6. The token, then EPGU.
         var lease = route.needsToken ? try await leaseToken(identity) : nil
         call.generation = lease?.generation
-        var upstream = try await send(request, target: target, identity: identity, lease: lease, body: body, call: call)
+        var upstream = try await send(request, target: target, identity: identity, lease: lease, body: body,
+                                      requestDigest: requestDigest, call: call)
 
         if upstream.status == .unauthorized, let rejected = lease {
             await identity.tokens.invalidate(generation: rejected.generation)
@@ -155,13 +168,14 @@ public struct ProxyResponder: HTTPResponder {
             lease = try await leaseToken(identity)
             call.generation = lease?.generation
             call.replayed = true
-            upstream = try await send(request, target: target, identity: identity, lease: lease, body: body, call: call)
+            upstream = try await send(request, target: target, identity: identity, lease: lease, body: body,
+                                      requestDigest: requestDigest, call: call)
         }
         if upstream.status == .tooManyRequests {
             let retryAfter = upstream.headers[.retryAfter].flatMap(Self.retryAfterSeconds) ?? 60
             await governor.pause(identity.quotaScope, until: Date().addingTimeInterval(retryAfter))
         }
-        return respond(with: upstream, admission: admission, requestDigest: requestDigest, call: call)
+        return respond(with: upstream, admission: admission, requestDigest: requestDigest, call: call, slot: slot)
     }
 
     // MARK: Steps
@@ -236,7 +250,8 @@ public struct ProxyResponder: HTTPResponder {
     }
 
     private func send(_ request: Request, target: RequestTargetPolicy.Target, identity: GatewayIdentity,
-                      lease: TokenManager.Lease?, body: EPGURequestBody, call: Call) async throws -> EPGUResponse {
+                      lease: TokenManager.Lease?, body: EPGURequestBody, requestDigest: BodyDigest,
+                      call: Call) async throws -> EPGUResponse {
         let headers = HeaderHygiene.upstreamRequestHeaders(from: request.headers, requestID: call.requestID,
                                                            bearer: lease?.token.bearerValue)
         let started = ContinuousClock.now
@@ -246,6 +261,8 @@ public struct ProxyResponder: HTTPResponder {
             metrics.recordUpstreamLatency((ContinuousClock.now - started).seconds)
             return response
         } catch {
+            // A streamed body that grew past the limit aborts the upstream request; say so, not "unreachable".
+            if case .stream = body, requestDigest.length > settings.maxBodyBytes { throw LocalAnswer.tooLarge(settings.maxBodyBytes) }
             switch error {
             case .unreachable(let why): throw LocalAnswer.upstreamUnreachable(why)
             case .timeout(let why): throw LocalAnswer.upstreamTimeout(why)
@@ -256,7 +273,7 @@ public struct ProxyResponder: HTTPResponder {
     /// Streams EPGU's answer to the client and writes the audit record before the last byte: a
     /// client that received a complete answer can rely on its call being in the audit.
     private func respond(with upstream: EPGUResponse, admission: QuotaGovernor.Admission, requestDigest: BodyDigest,
-                         call: Call) -> Response {
+                         call: Call, slot: ConcurrencyLimit.Slot) -> Response {
         var headers = HeaderHygiene.clientResponseHeaders(from: upstream.headers, requestID: call.requestID)
         let contentLength = headers[.contentLength].flatMap(Int.init)
         headers[.contentLength] = nil
@@ -267,6 +284,7 @@ public struct ProxyResponder: HTTPResponder {
         let auditor = self.auditor, metrics = self.metrics, logger = self.logger
         let route = call.route?.name ?? "-", client = call.client ?? "-"
         let body = ResponseBody(contentLength: contentLength) { writer in
+            defer { withExtendedLifetime(slot) {} }  // the concurrency slot is freed after the last byte
             let responseDigest = BodyDigest(keepingPrefix: 4096)
             var outcome = "complete"
             do {

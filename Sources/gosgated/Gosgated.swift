@@ -61,16 +61,20 @@ struct Gosgated: AsyncParsableCommand {
             logger.warning("token driver 'file': the signing key is a FILE ON DISK; this is a test stand, not a production gateway")
         }
         let admin: AdminServer
+        let gatewaySockets: [ActivatedSocket]
         do {
+            // gosgate.socket and gosgate-admin.socket, when systemd started us through them.
+            let activation = try SocketActivation.takeFromProcess()
+            gatewaySockets = try activation.listeners(named: "gateway")
             admin = try AdminServer.daemon(service: service, configurationPath: configPath,
-                                           activation: try SocketActivation.takeFromProcess(), logger: logger)
+                                           activation: activation, logger: logger)
         } catch {
             logger.critical("gosgated cannot start: \(error)")
             FileHandle.standardError.write(Data("gosgated: \(error)\n".utf8))
             throw ExitCode(1)
         }
         do {
-            try await service.run(additionalServices: [admin]) { listeners in
+            try await service.run(gatewaySockets: gatewaySockets, additionalServices: [admin]) { listeners in
                 let addresses = listeners.map(\.description).joined(separator: ", ")
                 logger.notice("gosgated \(GosgateVersion.current) ready: \(addresses)")
                 try? notifier.ready(status: "listening: \(addresses); \(service.identities.all.count) identities")

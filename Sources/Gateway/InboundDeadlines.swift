@@ -1,0 +1,188 @@
+import NIOCore
+import NIOHTTP1
+
+/// Holds a client to the inbound limits the HTTP decoder cannot enforce by itself: the whole request
+/// head within `headerTimeout` of its first byte, no pause longer than `bodyTimeout` while the body
+/// arrives. A slow client gets a local 408 and the connection is closed; a head over the decoder's
+/// size limit gets 431, other malformed HTTP 400 — all as JSON like every local answer.
+///
+/// It also makes an unfinished body an error: when the connection closes (or times out) before the
+/// request's end, an `IncompleteRequestBody` error goes up the pipeline, so the request body the
+/// proxy is streaming to EPGU fails instead of ending early. Without it a cut-off chunked upload
+/// would reach EPGU as a complete, shorter archive.
+///
+/// Sits right after the HTTP decoder; `ByteTap`, before the decoder, reports raw bytes so that a head
+/// still being typed is told apart from an idle keep-alive connection (Hummingbird's idle timeout
+/// closes those quietly).
+final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// The limits, from `gateway:` in the configuration.
+    struct Limits: Sendable {
+        var headerTimeout: Duration
+        var bodyTimeout: Duration
+    }
+
+    /// The connection ended, or stalled, before the request body was complete.
+    struct IncompleteRequestBody: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "the client's request body ended early: \(reason)" }
+    }
+
+    private enum State: Equatable {
+        /// Between requests; `started` once the first byte of the next head arrived.
+        case awaitingHead(started: Bool)
+        case readingBody
+        case awaitingResponse
+        /// A local refusal was written; everything else is dropped until the close.
+        case refused
+    }
+
+    private let limits: Limits
+    private let headerTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
+    private var state = State.awaitingHead(started: false)
+    private var responseInProgress = false
+    private var lastBodyActivity = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+    private var version = HTTPVersion.http1_1
+    private var context: ChannelHandlerContext?
+
+    init(limits: Limits) {
+        self.limits = limits
+        headerTimeout = .nanoseconds(Int64(limits.headerTimeout / .nanoseconds(1)))
+        bodyTimeout = .nanoseconds(Int64(limits.bodyTimeout / .nanoseconds(1)))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    /// Raw bytes arrived (called by `ByteTap` after the decoder has seen them).
+    fileprivate func bytesArrived() {
+        guard state == .awaitingHead(started: false), let context else { return }
+        state = .awaitingHead(started: true)
+        arm(after: headerTimeout, context: context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            guard state != .refused else { return }
+            version = head.version
+            state = .readingBody
+            lastBodyActivity = .now()
+            arm(after: bodyTimeout, context: context)
+        case .body:
+            guard state != .refused else { return }
+            lastBodyActivity = .now()
+        case .end:
+            guard state != .refused else { return }
+            timer?.cancel()
+            state = .awaitingResponse
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        if state == .readingBody {
+            context.fireErrorCaught(IncompleteRequestBody(reason: "the connection closed"))
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let wasReadingBody = state == .readingBody
+        if wasReadingBody {
+            // The body the proxy streams upstream must fail, not end.
+            context.fireErrorCaught(IncompleteRequestBody(reason: "malformed body framing"))
+        }
+        refuse(parserError == .headerOverflow ? .requestHeaderTooLarge : .malformedRequest, context: context)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard state != .refused else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head:
+            responseInProgress = true
+        case .body:
+            break
+        case .end:
+            responseInProgress = false
+            if state == .awaitingResponse { state = .awaitingHead(started: false) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(after delay: TimeAmount, context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = context.eventLoop.scheduleTask(in: delay) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        guard let context else { return }
+        switch state {
+        case .awaitingHead(started: true):
+            refuse(.requestHeaderTimeout(limits.headerTimeout), context: context)
+        case .readingBody:
+            // Re-arming on every chunk would schedule a task per chunk; check the last activity instead.
+            let idle = NIODeadline.now() - lastBodyActivity
+            guard idle >= bodyTimeout else {
+                arm(after: bodyTimeout - idle, context: context)
+                return
+            }
+            context.fireErrorCaught(IncompleteRequestBody(reason: "no data for \(limits.bodyTimeout)"))
+            refuse(.requestBodyTimeout(limits.bodyTimeout), context: context)
+        case .awaitingHead(started: false), .awaitingResponse, .refused:
+            break
+        }
+    }
+
+    /// Writes the local answer (unless a response has already begun) and closes the connection.
+    private func refuse(_ answer: LocalAnswer, context: ChannelHandlerContext) {
+        guard state != .refused else { return }
+        timer?.cancel()
+        state = .refused
+        guard !responseInProgress, context.channel.isActive else {
+            context.close(promise: nil)
+            return
+        }
+        let (head, body) = answer.http1Parts(version: version, closing: true)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Placed before the HTTP decoder: tells `InboundDeadlines` that bytes arrived.
+    final class ByteTap: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+
+        private let deadlines: InboundDeadlines
+
+        init(_ deadlines: InboundDeadlines) {
+            self.deadlines = deadlines
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.fireChannelRead(data)
+            deadlines.bytesArrived()
+        }
+    }
+}
