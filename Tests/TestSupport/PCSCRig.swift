@@ -20,10 +20,13 @@ public final class PCSCRig: @unchecked Sendable {
         public var keyID: String
         public var locked: Bool
         public var signDelayMilliseconds: Int
+        /// The key and certificate the card holds (e.g. a stand's registered signer); nil makes a
+        /// fresh self-signed pair with the `openssl` CLI.
+        public var keyPair: GOSTFixtures.KeyPair?
 
         public init(pin: String = "48151623", retries: Int = 5, serial: String = "0a1b2c3d",
                     label: String = "gosgate rig token", keyID: String = "01", locked: Bool = false,
-                    signDelayMilliseconds: Int = 0) {
+                    signDelayMilliseconds: Int = 0, keyPair: GOSTFixtures.KeyPair? = nil) {
             self.pin = pin
             self.retries = retries
             self.serial = serial
@@ -31,6 +34,7 @@ public final class PCSCRig: @unchecked Sendable {
             self.keyID = keyID
             self.locked = locked
             self.signDelayMilliseconds = signDelayMilliseconds
+            self.keyPair = keyPair
         }
     }
 
@@ -53,7 +57,7 @@ public final class PCSCRig: @unchecked Sendable {
     public static let openSCModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 
     public let directory: TemporaryDirectory
-    /// Key and certificate made by the `openssl` CLI; the card signs with this key.
+    /// Key and certificate the card signs with: `options.keyPair`, or a pair made by the `openssl` CLI.
     public let keyPair: GOSTFixtures.KeyPair
     public let options: CardOptions
     /// True when this rig started pcscd (and may restart it).
@@ -138,7 +142,8 @@ public final class PCSCRig: @unchecked Sendable {
         }
         self.options = options
         directory = try TemporaryDirectory(prefix: "gosgate-rig")
-        keyPair = try GOSTFixtures.selfSigned(in: directory, name: "token", subject: "/CN=gosgate rig token/O=Test Org")
+        keyPair = try options.keyPair
+            ?? GOSTFixtures.selfSigned(in: directory, name: "token", subject: "/CN=gosgate rig token/O=Test Org")
         pcscdLog = directory.path("pcscd.log")
         cardLog = directory.path("vcard.log")
         ownsPCSCD = !Self.systemPCSCDIsRunning()
