@@ -105,7 +105,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "gosgate-bench", dependencies: [
-            "GOST", "TLS", "Upstream", "Token",
+            "GOST", "TLS", "Upstream", "Token", "ESIA", "Gateway", "Stand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
