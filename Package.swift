@@ -108,6 +108,8 @@ let package = Package(
             "GOST", "TLS", "Upstream", "Token", "ESIA", "Gateway", "Stand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
 
         // Shared by the test targets: runs peers nobody here wrote (openssl CLI with the GOST engine).

@@ -191,7 +191,7 @@ struct TLSBenchmark: AsyncParsableCommand {
     }
 
     /// GET /<n> answers n bytes; POST answers the number of body bytes it read.
-    private static let streamPeer = #"""
+    static let streamPeer = #"""
 import http.server, sys
 BLOCK = b"\x5a" * (1 << 20)
 class Handler(http.server.BaseHTTPRequestHandler):
