@@ -11,17 +11,22 @@ extension AdminAPI {
     /// connection: identities are re-read from the store (new ones start, removed ones stop,
     /// unchanged ones keep their token), waiting token managers are woken, and a failed audit
     /// log is retried. A file with problems changes nothing.
+    ///
+    /// systemd hears RELOADING=1 … READY=1 around every reload, refused or not: after its SIGHUP
+    /// (`Type=notify-reload`) it waits for that READY=1, and STATUS= shows the outcome.
     func reload() async throws -> AdminRoute.Outcome {
+        try? notifier.reloading(status: "reloading \(configurationPath)")
+        var outcome = "reload refused, running configuration unchanged: internal"
+        defer { try? notifier.ready(status: outcome) }
         let (report, configuration) = ConfigurationReview.check(path: configurationPath, running: service.configuration)
         guard configuration != nil else {
+            outcome = "reload refused, running configuration unchanged: config_invalid"
             let noun = report.issues.count == 1 ? "problem" : "problems"
             throw AdminAPIError(.unprocessableEntity, code: "config_invalid",
                                 "\(configurationPath) has \(report.issues.count) \(noun); nothing was changed: "
                                     + report.issues.map(\.description).joined(separator: "; "),
                                 issues: report.issues)
         }
-        try? notifier.reloading(status: "reloading \(configurationPath)")
-        defer { try? notifier.ready(status: "reloaded; \(service.identities.all.count) identities") }
         var applied: [String] = []
         try service.reloadIdentities()
         applied.append("identities re-read from the store")
@@ -29,6 +34,7 @@ extension AdminAPI {
         applied.append("token managers woken")
         if !service.auditor.isHealthy, service.auditor.recheck() { applied.append("audit log writable again") }
         let restart = report.restartRequired
+        outcome = "reloaded; \(service.identities.all.count) identities"
         return .init(response: .json(ReloadReport(path: configurationPath, applied: applied, restartRequired: restart,
                                                   identities: service.identities.all.count)),
                      detail: ["restart_required": restart.joined(separator: ",")])
@@ -43,11 +49,7 @@ extension AdminAPI {
             detail["outcome"] = "ok"
             logger.notice("reloaded \(configurationPath) on SIGHUP")
         } catch {
-            // systemd (Type=notify-reload) waits for RELOADING=1 … READY=1 after its SIGHUP even
-            // when nothing changes; STATUS= says why.
             let failure = error as? AdminAPIError
-            try? notifier.reloading(status: "reload on SIGHUP")
-            try? notifier.ready(status: "reload refused, running configuration unchanged: \(failure?.body.code ?? "internal")")
             detail["outcome"] = "failed"
             detail["code"] = failure?.body.code ?? "internal"
             logger.error("reload on SIGHUP refused: \(failure?.body.message ?? "\(error)")")
