@@ -84,6 +84,8 @@ environments:
     epgu: https://127.0.0.1:$STAND_PORT
     ca: $WORK/stand/ca.pem
     epgu_ciphers: LEGACY-GOST2012-GOST8912-GOST8912
+    # Tokens must verify against the stand's token-signing certificate (as against ESIA's esia.zip).
+    esia_token_certificates: [$WORK/stand/esia-token.pem]
 YAML
 "$BIN/gosgated" --check-config "$WORK/gosgate.yaml"
 mkdir -p "$WORK/creds" && cp "$WORK/pin" "$WORK/creds/gosgate-token-pin"

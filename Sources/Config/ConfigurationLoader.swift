@@ -193,7 +193,8 @@ public enum ConfigurationLoader {
             guard let name = key.string else { continue }
             let keyPath = "environments.\(name)"
             guard let section = reader.section(value, keyPath,
-                                               known: ["esia", "epgu", "ca", "epgu_ciphers", "esia_ciphers", "proxy"]) else {
+                                               known: ["esia", "epgu", "ca", "epgu_ciphers", "esia_ciphers", "proxy",
+                                                       "esia_token_certificates"]) else {
                 reader.report(value, keyPath, "empty environment", fix: "add esia: and epgu: origins")
                 continue
             }
@@ -211,7 +212,8 @@ public enum ConfigurationLoader {
                 esia: esia, epgu: epgu, caPath: section.absolutePath("ca"),
                 // EPGU's GOST contour names suite 0xFF85 (research §1).
                 epguCiphers: section.string("epgu_ciphers") ?? "LEGACY-GOST2012-GOST8912-GOST8912",
-                esiaCiphers: section.string("esia_ciphers"), proxy: proxy)
+                esiaCiphers: section.string("esia_ciphers"), proxy: proxy,
+                esiaTokenCertificates: section.absolutePaths("esia_token_certificates"))
         }
         return result
     }

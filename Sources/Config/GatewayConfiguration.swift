@@ -103,6 +103,9 @@ public struct EnvironmentSettings: Sendable, Equatable {
     public var epguCiphers: String
     public var esiaCiphers: String?
     public var proxy: URL?
+    /// `esia_token_certificates`: ESIA's token-signing certificates (files or directories). When set,
+    /// every access token obtained in this environment must verify against one of them.
+    public var esiaTokenCertificates: [String] = []
 }
 
 /// `quotas:` EPGU's per-system limits (research §4.1) and how long an excess request may wait.

@@ -156,6 +156,25 @@ struct Section {
         return text
     }
 
+    /// One absolute path or a list of them; each bad entry is reported at its own line.
+    func absolutePaths(_ key: String) -> [String] {
+        guard let value = values[key] else { return [] }
+        let items: [Node] = value.sequence.map(Array.init) ?? [value]
+        var paths: [String] = []
+        for item in items {
+            guard case .scalar(let scalar) = item, scalar.string.hasPrefix("/") else {
+                reader.report(item, path(key), "\"\(item.string ?? "?")\" is not an absolute path",
+                              fix: "write full paths starting with /, one value or a list like [/etc/gosgate/esia/a.cer, /etc/gosgate/esia/b.cer]")
+                continue
+            }
+            paths.append(scalar.string)
+        }
+        if paths.isEmpty, items.isEmpty {
+            reader.report(value, path(key), "the list is empty", fix: "name at least one certificate, or remove \(key)")
+        }
+        return paths
+    }
+
     /// An absolute http(s) URL with no path beyond `/`.
     func origin(_ key: String) -> URL? {
         guard let text = string(key) else {

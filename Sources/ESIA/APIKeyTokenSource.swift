@@ -9,6 +9,7 @@ public struct APIKeyTokenSource: AccessTokenSource {
     private let signer: @Sendable () async throws -> any DigestSigner
     private let transport: any ESIATransport
     private let classifySignerError: @Sendable (any Error) -> TokenUnavailable
+    private let tokenVerifier: JWTSignatureVerifier?
     private let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -16,15 +17,18 @@ public struct APIKeyTokenSource: AccessTokenSource {
     ///   - classifySignerError: turns the signer's errors (card absent, PIN needed...) into reasons.
     ///   - signer: hands out the signer when a token is needed (a hardware token may be opened, or
     ///     reopened after removal, only then); its errors go through `classifySignerError`.
+    ///   - tokenVerifier: when set, every token must verify against the environment's ESIA certificates.
     public init(apiKey: String, esia: URL, signer: @escaping @Sendable () async throws -> any DigestSigner,
                 transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                tokenVerifier: JWTSignatureVerifier? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.apiKey = apiKey
         self.esia = esia
         self.signer = signer
         self.transport = transport
         self.classifySignerError = classifySignerError
+        self.tokenVerifier = tokenVerifier
         self.now = now
     }
 
@@ -51,19 +55,23 @@ public struct APIKeyTokenSource: AccessTokenSource {
         if response.status != 200, let clock = ClockGuard.problem(serverDate: response.header("Date"), localNow: now()) {
             throw clock
         }
+        let token: AccessToken
         do {
-            return try Self.token(from: response)
+            token = try Self.token(from: response)
         } catch {
             throw TokenUnavailable(error)
         }
+        try tokenVerifier?.acquisitionCheck(token)
+        return token
     }
 
     /// A source that always signs with `signer`.
     public init(apiKey: String, esia: URL, signer: any DigestSigner, transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                tokenVerifier: JWTSignatureVerifier? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.init(apiKey: apiKey, esia: esia, signer: { signer }, transport: transport,
-                  classifySignerError: classifySignerError, now: now)
+                  classifySignerError: classifySignerError, tokenVerifier: tokenVerifier, now: now)
     }
 
     /// The exchange URL. The API-KEY goes into the path verbatim (a UUID is URL-safe; anything else

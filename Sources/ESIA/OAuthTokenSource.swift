@@ -14,12 +14,15 @@ public actor OAuthTokenSource: AccessTokenSource {
     private let signer: @Sendable () async throws -> any DigestSigner
     private let transport: any ESIATransport
     private let classifySignerError: @Sendable (any Error) -> TokenUnavailable
+    private let tokenVerifier: JWTSignatureVerifier?
     private let now: @Sendable () -> Date
     private var refreshToken: String?
 
+    /// - Parameter tokenVerifier: when set, every token must verify against the environment's ESIA certificates.
     public init(clientID: String, scope: String, scopeOrg: String = "", redirectURI: String = "", esia: URL,
                 signer: @escaping @Sendable () async throws -> any DigestSigner, transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                tokenVerifier: JWTSignatureVerifier? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.clientID = clientID
         self.scope = scope
@@ -29,6 +32,7 @@ public actor OAuthTokenSource: AccessTokenSource {
         self.signer = signer
         self.transport = transport
         self.classifySignerError = classifySignerError
+        self.tokenVerifier = tokenVerifier
         self.now = now
     }
 
@@ -36,9 +40,11 @@ public actor OAuthTokenSource: AccessTokenSource {
     public init(clientID: String, scope: String, scopeOrg: String = "", redirectURI: String = "", esia: URL,
                 signer: any DigestSigner, transport: any ESIATransport,
                 classifySignerError: @escaping @Sendable (any Error) -> TokenUnavailable = { .signerFailed("\($0)") },
+                tokenVerifier: JWTSignatureVerifier? = nil,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.init(clientID: clientID, scope: scope, scopeOrg: scopeOrg, redirectURI: redirectURI, esia: esia,
-                  signer: { signer }, transport: transport, classifySignerError: classifySignerError, now: now)
+                  signer: { signer }, transport: transport, classifySignerError: classifySignerError,
+                  tokenVerifier: tokenVerifier, now: now)
     }
 
     public func obtainToken() async throws(TokenUnavailable) -> AccessToken {
@@ -94,11 +100,20 @@ public actor OAuthTokenSource: AccessTokenSource {
                                message: "ESIA's answer carries a different state than the request; refusing the token")
         }
         refreshToken = object["refresh_token"] as? String
+        let token: AccessToken
         do {
-            return try AccessToken(jwt: accessToken)
+            token = try AccessToken(jwt: accessToken)
         } catch {
             throw TokenUnavailable(error)
         }
+        do throws(TokenUnavailable) {
+            try tokenVerifier?.acquisitionCheck(token)
+        } catch {
+            // A refresh token from an answer whose access token does not verify is not trusted either.
+            refreshToken = nil
+            throw error
+        }
+        return token
     }
 
     /// `application/x-www-form-urlencoded` as ESIA expects: unreserved characters kept, the rest

@@ -21,6 +21,9 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
     case signerFailed(String)
     /// The clock is not fit for ESIA.
     case clockUnusable(String)
+    /// ESIA's token did not verify against the environment's configured ESIA certificates; asking
+    /// again would only fetch another such token, so a person must check the certificates.
+    case tokenSignatureInvalid(String)
 
     /// Stable machine code for JSON errors and metrics.
     public var code: String {
@@ -34,6 +37,7 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
         case .signerBusy: return "signer_busy"
         case .signerFailed: return "signer_failed"
         case .clockUnusable: return "clock_unusable"
+        case .tokenSignatureInvalid: return "token_signature_invalid"
         }
     }
 
@@ -42,7 +46,7 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
     public var needsPerson: Bool {
         switch self {
         case .notYetObtained, .esiaUnreachable, .tokenAbsent, .signerBusy: return false
-        case .pinRequired, .pinLocked, .esiaRefused, .signerFailed, .clockUnusable: return true
+        case .pinRequired, .pinLocked, .esiaRefused, .signerFailed, .clockUnusable, .tokenSignatureInvalid: return true
         }
     }
 
@@ -59,6 +63,8 @@ public enum TokenUnavailable: Error, Sendable, Equatable, CustomStringConvertibl
         case .signerBusy(let why): return "the token is busy: \(why)"
         case .signerFailed(let why): return "signing failed: \(why)"
         case .clockUnusable(let why): return "the system clock is unusable for ESIA: \(why)"
+        case .tokenSignatureInvalid(let why):
+            return "the ESIA token's signature is not trusted: \(why); check environments.<name>.esia_token_certificates"
         }
     }
 }
@@ -73,8 +79,10 @@ extension TokenUnavailable {
             self = .esiaRefused(code: refusal.esiaCode ?? refusal.code, message: refusal.advice)
         case .unreachable(let why), .unexpectedResponse(let why):
             self = .esiaUnreachable(why)
-        case .malformedToken, .tokenSignatureInvalid, .invalidRequest:
+        case .malformedToken, .invalidRequest:
             self = .esiaRefused(code: "esia_token_rejected", message: error.description)
+        case .tokenSignatureInvalid(let why):
+            self = .tokenSignatureInvalid(why)
         case .signerFailed(let why):
             self = .signerFailed(why)
         case .clockUnusable(let why):

@@ -127,14 +127,17 @@ extension GatewayService {
     func tokenSource(for identity: Identity, environment: EnvironmentSettings) -> any AccessTokenSource {
         let holder = signer
         let provideSigner: @Sendable () async throws -> any DigestSigner = { try await holder.current() }
+        let verifier = environment.esiaTokenCertificates.isEmpty
+            ? nil : JWTSignatureVerifier(certificatePaths: environment.esiaTokenCertificates)
         switch identity.flow {
         case .apiKey:
             return APIKeyTokenSource(apiKey: identity.apiKey ?? "", esia: environment.esia, signer: provideSigner,
-                                     transport: transport, classifySignerError: TokenFailureClassifier.classify)
+                                     transport: transport, classifySignerError: TokenFailureClassifier.classify,
+                                     tokenVerifier: verifier)
         case .oauth:
             return OAuthTokenSource(clientID: identity.clientID ?? "", scope: identity.scopes, esia: environment.esia,
                                     signer: provideSigner, transport: transport,
-                                    classifySignerError: TokenFailureClassifier.classify)
+                                    classifySignerError: TokenFailureClassifier.classify, tokenVerifier: verifier)
         }
     }
 }

@@ -105,4 +105,61 @@ import Testing
     func badListenAddressesAreRejected(text: String) {
         #expect(ListenAddress(text) == nil)
     }
+
+    @Test func esiaTokenCertificatesTakeOnePathOrAList() throws {
+        let configuration = try ConfigurationLoader.parse("""
+        token:
+          module: /usr/lib/librtpkcs11ecp.so
+        environments:
+          test:
+            esia: https://esia-portal1.test.gosuslugi.ru
+            epgu: https://svcdev-gostapi.test.gosuslugi.ru
+            esia_token_certificates: /etc/gosgate/esia/test
+          production:
+            esia: https://esia.gosuslugi.ru
+            epgu: https://www.gosuslugi.ru
+            esia_token_certificates:
+              - /etc/gosgate/esia/RSA_PROD_2025.cer
+              - /etc/gosgate/esia/GOST_PROD_25_26.cer
+          stand:
+            esia: http://127.0.0.1:7443
+            epgu: http://127.0.0.1:7443
+        """)
+        #expect(configuration.environments["test"]?.esiaTokenCertificates == ["/etc/gosgate/esia/test"])
+        #expect(configuration.environments["production"]?.esiaTokenCertificates
+            == ["/etc/gosgate/esia/RSA_PROD_2025.cer", "/etc/gosgate/esia/GOST_PROD_25_26.cer"])
+        // Unset means tokens are read without verification, as before.
+        #expect(configuration.environments["stand"]?.esiaTokenCertificates == [])
+    }
+
+    @Test func badESIATokenCertificatesAreReportedAtTheirLine() {
+        let text = """
+        token:
+          module: /usr/lib/librtpkcs11ecp.so
+        environments:
+          test:
+            esia: https://esia-portal1.test.gosuslugi.ru
+            epgu: https://svcdev-gostapi.test.gosuslugi.ru
+            esia_token_certificates:
+              - /etc/gosgate/esia/ok.cer
+              - esia/relative.cer
+          production:
+            esia: https://esia.gosuslugi.ru
+            epgu: https://www.gosuslugi.ru
+            esia_token_certificates: []
+        """
+        do {
+            _ = try ConfigurationLoader.parse(text, path: "test.yaml")
+            Issue.record("relative and empty certificate lists were accepted")
+        } catch {
+            guard case .invalid(_, let issues) = error else { Issue.record("\(error)"); return }
+            #expect(issues.count == 2, "\(issues)")
+            let relative = issues.first { $0.keyPath == "environments.test.esia_token_certificates" }
+            #expect(relative?.line == 9)
+            #expect(relative?.problem.contains("esia/relative.cer") == true)
+            let empty = issues.first { $0.keyPath == "environments.production.esia_token_certificates" }
+            #expect(empty?.line == 13)
+            #expect(empty?.problem == "the list is empty")
+        }
+    }
 }
