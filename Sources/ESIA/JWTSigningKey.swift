@@ -17,7 +17,7 @@ public struct JWTSigningKey: Sendable, CustomStringConvertible {
     public let origin: String
 
     /// File extensions read from a configured directory; ESIA's archive ships `.cer` files.
-    static let directoryExtensions: Set<String> = ["pem", "crt", "cer", "der"]
+    private static let directoryExtensions: Set<String> = ["pem", "crt", "cer", "der"]
 
     /// Length of every signature this key makes.
     var signatureByteCount: Int {

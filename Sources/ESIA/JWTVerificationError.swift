@@ -13,18 +13,6 @@ public enum JWTVerificationError: Error, Sendable, Equatable, CustomStringConver
     /// A configured certificate file or directory could not be used.
     case certificateUnusable(path: String, reason: String)
 
-    /// Stable machine code for logs and tests.
-    public var code: String {
-        switch self {
-        case .unknownAlgorithm: return "jwt_unknown_alg"
-        case .noCertificateForAlgorithm: return "jwt_no_certificate_for_alg"
-        case .algorithmKeyMismatch: return "jwt_alg_key_mismatch"
-        case .malformedSignature: return "jwt_signature_malformed"
-        case .signatureMismatch: return "jwt_signature_mismatch"
-        case .certificateUnusable: return "jwt_certificate_unusable"
-        }
-    }
-
     public var description: String {
         switch self {
         case .unknownAlgorithm(let alg):

@@ -226,8 +226,12 @@ struct JWTSignatureVerifierTests {
             try JWTSignatureVerifier(certificatePaths: [cert512]).verify(token)
             Issue.record("a 512-bit GOST certificate was accepted as an ESIA token key")
         } catch {
-            #expect(error.code == "jwt_certificate_unusable")
-            #expect(error.description.contains("512"))
+            guard case .certificateUnusable(let path, let reason) = error else {
+                Issue.record("expected an unusable certificate, got \(error)")
+                return
+            }
+            #expect(path == cert512)
+            #expect(reason.contains("512"))
         }
     }
 
