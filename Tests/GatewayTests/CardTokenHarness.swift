@@ -137,19 +137,6 @@ final class CardTokenHarness: @unchecked Sendable {
         }
     }
 
-    // MARK: what the card saw
-
-    /// VERIFY commands with the right PIN that reached the card, by the card's own log.
-    var acceptedPINs: Int { cardLogCount("VERIFY: PIN accepted") }
-
-    /// VERIFY commands with a wrong PIN that reached the card, by the card's own log (an empty
-    /// VERIFY that only reads the retry counter is neither).
-    var wrongPINs: Int { cardLogCount("VERIFY: wrong PIN") }
-
-    private func cardLogCount(_ text: String) -> Int {
-        rig.cardLogText.components(separatedBy: text).count - 1
-    }
-
     // MARK: peers
 
     /// `openssl cms -verify` of the CAdES in `signature` (base64url, as sent to the stand) over the

@@ -4,6 +4,7 @@ import Gateway
 import Logging
 import Store
 import TestSupport
+import Token
 
 /// Runs a real `GatewayService` in-process against given ESIA and EPGU origins, with a software
 /// signer from the openssl CLI, one identity and one client; requests go through `curl`.
@@ -16,11 +17,16 @@ final class GatewayHarness: @unchecked Sendable {
     private var task: Task<Void, any Error>?
 
     /// - Parameters:
+    ///   - tokenYAML: the `token:` section's keys, one per line, instead of the file driver with `signer`.
+    ///   - pin: the token PIN, as gosgated reads it from its credential.
     ///   - extraYAML: appended to the generated configuration (quotas, gateway limits...).
     init(esia: URL, epgu: URL, ca: String? = nil, epguCiphers: String? = nil, extraYAML: String = "",
-         signer: GOSTFixtures.KeyPair? = nil, apiKey: String = "6b0f3a4e-2c1d-4f5e-9a8b-7c6d5e4f3a2b") async throws {
+         signer: GOSTFixtures.KeyPair? = nil, tokenYAML: [String]? = nil, pin: String? = nil,
+         apiKey: String = "6b0f3a4e-2c1d-4f5e-9a8b-7c6d5e4f3a2b") async throws {
         directory = try TemporaryDirectory(prefix: "gosgate-gateway")
         let pair = try signer ?? GOSTFixtures.selfSigned(in: directory)
+        let token = tokenYAML ?? ["driver: file", "key_file: \(pair.keyPath)", "certificate: \(pair.certificatePath)",
+                                  "allow_software_key: true"]
         var environment = """
           test:
             esia: \(esia.absoluteString)
@@ -37,10 +43,7 @@ final class GatewayHarness: @unchecked Sendable {
         health:
           listen: 127.0.0.1:0
         token:
-          driver: file
-          key_file: \(pair.keyPath)
-          certificate: \(pair.certificatePath)
-          allow_software_key: true
+        \(token.map { "  " + $0 }.joined(separator: "\n"))
         environments:
         \(environment)
         \(extraYAML)
@@ -51,7 +54,7 @@ final class GatewayHarness: @unchecked Sendable {
         clientKey = try store.addClient(name: "erp", defaultIdentity: "org").key.text
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .critical
-        service = try GatewayService(configuration: configuration, logger: logger)
+        service = try GatewayService(configuration: configuration, pin: try pin.map { try TokenPIN($0) }, logger: logger)
         let ready = AsyncStream<[BoundListener]>.makeStream()
         task = Task { [service] in
             try await service.run { listeners in ready.continuation.yield(listeners) }

@@ -118,7 +118,7 @@ import Token
     /// The PIN-carrying VERIFY commands the card's own log shows.
     private func expectPINs(_ harness: CardTokenHarness, accepted: Int, wrong: Int,
                             sourceLocation: SourceLocation = #_sourceLocation) {
-        let seen = (harness.acceptedPINs, harness.wrongPINs)
+        let seen = harness.rig.pinVerifications
         #expect(seen.0 == accepted && seen.1 == wrong,
                 "the card saw \(seen.0) right and \(seen.1) wrong PINs", sourceLocation: sourceLocation)
     }

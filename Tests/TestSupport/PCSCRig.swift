@@ -182,6 +182,14 @@ public final class PCSCRig: @unchecked Sendable {
         return line
     }
 
+    /// PIN-carrying VERIFY commands that reached the card, by its own log: accepted and wrong ones
+    /// (an empty VERIFY that only reads the retry counter is neither).
+    public var pinVerifications: (accepted: Int, wrong: Int) {
+        let log = cardLogText
+        return (log.components(separatedBy: "VERIFY: PIN accepted").count - 1,
+                log.components(separatedBy: "VERIFY: wrong PIN").count - 1)
+    }
+
     /// The card's own view: PIN retries, verification state, signatures made.
     public func cardStatus() throws -> CardStatus {
         try JSONDecoder().decode(CardStatus.self, from: Data(control("status").utf8))
