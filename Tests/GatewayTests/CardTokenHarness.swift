@@ -77,7 +77,7 @@ final class CardTokenHarness: @unchecked Sendable {
                 let upstream = UpstreamClient(configuration: upstreamConfiguration)
                 defer { upstream.shutdown() }
 
-                let holder = SignerHolder(configuration: configuration(driver, rig),
+                let holder = SignerHolder(configuration: try configuration(driver, rig),
                                           pin: try TokenPIN(pin ?? rig.options.pin), logger: quietLogger)
                 let transport = SignatureCapturingTransport(wrapping: UpstreamESIATransport(upstream: upstream))
                 let source = APIKeyTokenSource(apiKey: apiKey, esia: endpoints.esiaURL,
@@ -122,7 +122,7 @@ final class CardTokenHarness: @unchecked Sendable {
     /// The gateway's token configuration for the rig's card: `pcsc` reads the certificate from the
     /// card; `pkcs11` goes through the real `opensc-pkcs11.so`, which cannot expose a GOST-2012
     /// certificate, so the certificate comes from the file as it must on a real site.
-    static func configuration(_ driver: TokenDriverKind, _ rig: PCSCRig) -> TokenConfiguration {
+    static func configuration(_ driver: TokenDriverKind, _ rig: PCSCRig) throws -> TokenConfiguration {
         switch driver {
         case .pcsc:
             return TokenConfiguration(driver: .pcsc(PCSCSettings(reader: PCSCRig.readerName)), deadline: signingDeadline)
@@ -132,8 +132,7 @@ final class CardTokenHarness: @unchecked Sendable {
                                                                      keyID: Data(hex: rig.options.keyID))),
                                       certificateFile: rig.certificatePath, deadline: signingDeadline)
         case .file:
-            return TokenConfiguration(driver: .file(SoftwareKeySettings(keyFile: rig.keyPair.keyPath, allowSoftwareKey: true)),
-                                      certificateFile: rig.certificatePath, deadline: signingDeadline)
+            throw PeerFailure("the file driver does not use the card")
         }
     }
 
