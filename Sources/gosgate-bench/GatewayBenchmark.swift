@@ -4,7 +4,7 @@ import Foundation
 /// `gosgate-bench gateway`: gosgated against nginx configured to do the same work (check the
 /// client's key, replace its `Authorization` with a Bearer token, keep-alive upstream, access log
 /// on), both in front of the same fast upstream, each pinned to one core: requests per second at
-/// saturation (wrk), added latency percentiles at a fixed moderate rate (open loop, minus the
+/// saturation (wrk) with CPU time per request, added latency percentiles at fixed moderate rates (open loop, minus the
 /// upstream reached directly), and peak memory while a 1 GiB upload streams through each.
 struct GatewayBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,8 +18,8 @@ struct GatewayBenchmark: AsyncParsableCommand {
     @Option(help: "Connections wrk keeps open.")
     var connections = 64
 
-    @Option(help: "Requests per second of the fixed-rate latency runs.")
-    var rate = 1000
+    @Option(name: .customLong("rate"), help: "Requests per second of a fixed-rate latency run (repeat for several).")
+    var rates: [Int] = [1000, 250]
 
     @Option(name: .customLong("latency-seconds"), help: "Measured seconds of each latency run (after 2 s of warm-up).")
     var latencySeconds = 10
@@ -44,7 +44,16 @@ struct GatewayBenchmark: AsyncParsableCommand {
         let binaries = try GatewayBenchmarkBinaries(directory: binDirectory)
         let pinned = ProcessInfo.processInfo.activeProcessorCount >= 2
         let workspace = try TLSBenchmark.Workspace()
-        defer { workspace.remove() }
+        do {
+            try await measure(binaries: binaries, pinned: pinned, workspace: workspace)
+            workspace.remove()
+        } catch {
+            print("gosgate-bench gateway failed; configurations and logs kept in \(workspace.directory.path)")
+            throw error
+        }
+    }
+
+    private func measure(binaries: GatewayBenchmarkBinaries, pinned: Bool, workspace: TLSBenchmark.Workspace) async throws {
         // The generator, wrk and the upstreams share CPU 1; the contender owns CPU 0.
         if pinned { _ = try workspace.run("/usr/bin/taskset", ["-a", "-p", "-c", "1", String(getpid())]) }
 
@@ -63,41 +72,42 @@ struct GatewayBenchmark: AsyncParsableCommand {
             ("upstream direct", rig.direct), ("gosgated", rig.gateway), ("nginx", rig.nginx),
         ]
 
-        // 1. Throughput at saturation.
-        var throughput: [String: Double] = [:]
+        fflush(nil)  // progress shows as it happens, also in a pipe or a log
+        // 1. Throughput at saturation, and what each request costs in CPU time (which, unlike the
+        // rate, does not depend on how much of the core other processes on this machine take).
+        var throughput: [String: Throughput] = [:]
         for _ in 0..<max(1, repeats) {
             for (name, endpoint) in contenders {
-                throughput[name] = max(throughput[name] ?? 0, try wrk(endpoint, workspace: workspace))
+                let run = try wrk(endpoint, workspace: workspace)
+                if run.requestsPerSecond > throughput[name]?.requestsPerSecond ?? 0 { throughput[name] = run }
             }
         }
         print("throughput: wrk, 1 thread, \(connections) connections, \(seconds) s, best of \(max(1, repeats)), GET getOrdersStatus")
+        print("  \(Self.pad("", 16))  requests/s   CPU µs/request   runnable but waiting for a CPU")
         for (name, _) in contenders {
-            print("  \(Self.pad(name, 16)) \(Self.pad(String(format: "%.0f", throughput[name] ?? 0), 8, left: true)) requests/s")
+            guard let run = throughput[name] else { continue }
+            print("  \(Self.pad(name, 16)) \(Self.pad(String(format: "%.0f", run.requestsPerSecond), 11, left: true))"
+                  + "   \(Self.pad(String(format: "%.1f", run.cpuMicrosecondsPerRequest), 14, left: true))"
+                  + "   \(String(format: "%.0f", run.waitingShare * 100))% of the time")
         }
 
-        // 2. Latency at a fixed moderate rate.
-        var outcomes: [String: OpenLoopLoad.Outcome] = [:]
-        for (name, endpoint) in contenders {
-            outcomes[name] = try await OpenLoopLoad(
-                target: OpenLoopLoad.Target(port: endpoint.port, path: Self.measuredPath, headers: endpoint.headers),
-                rate: rate, warmup: .seconds(2), duration: .seconds(latencySeconds), initialConnections: 16
-            ).run()
-        }
-        let fractions: [(String, Double)] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)]
-        print("\nlatency: open loop at \(rate) requests/s for \(latencySeconds) s, µs from the moment each request was due")
-        print("  \(Self.pad("", 26))" + fractions.map { Self.pad($0.0, 8, left: true) }.joined() + "   failures  connections")
-        guard let baseline = outcomes["upstream direct"] else { return }
-        for (name, _) in contenders {
-            guard let outcome = outcomes[name] else { continue }
-            print("  \(Self.pad(name, 26))" + fractions.map { Self.pad(Self.micro(outcome.percentile($0.1)), 8, left: true) }.joined()
-                  + "   \(Self.pad(String(outcome.failures), 8, left: true))  \(Self.pad(String(outcome.connections), 11, left: true))")
-        }
-        for (name, _) in contenders.dropFirst() {
-            guard let outcome = outcomes[name] else { continue }
-            print("  \(Self.pad("\(name) added", 26))"
-                  + fractions.map { Self.pad(Self.micro(outcome.percentile($0.1) - baseline.percentile($0.1)), 8, left: true) }.joined())
+        fflush(nil)
+        // 2. Latency at fixed moderate rates, minus the upstream's own.
+        var latencies: [(rate: Int, outcomes: [String: OpenLoopLoad.Outcome])] = []
+        for rate in rates {
+            var outcomes: [String: OpenLoopLoad.Outcome] = [:]
+            for (name, endpoint) in contenders {
+                outcomes[name] = try await OpenLoopLoad(
+                    target: OpenLoopLoad.Target(port: endpoint.port, path: Self.measuredPath, headers: endpoint.headers),
+                    rate: rate, warmup: .seconds(2), duration: .seconds(latencySeconds), initialConnections: 16
+                ).run()
+            }
+            latencies.append((rate, outcomes))
+            printLatency(outcomes, rate: rate, names: contenders.map(\.name))
+            fflush(nil)
         }
 
+        fflush(nil)
         // 3. Memory while streaming a large upload.
         var memory: [String: GatewayBenchmarkRig.Upload] = [:]
         if uploadGibibytes > 0 {
@@ -114,16 +124,22 @@ struct GatewayBenchmark: AsyncParsableCommand {
             }
         }
 
+        fflush(nil)
         // 4. Ratios.
         print("\nratios gosgated / nginx (aim: throughput ≥ 0.8, p99 added < 1000 µs, memory flat)")
         if let ours = throughput["gosgated"], let theirs = throughput["nginx"] {
-            print("  \(Self.pad("throughput", 26)) \(String(format: "%.2f", ours / theirs))")
+            print("  \(Self.pad("throughput", 26)) \(String(format: "%.2f", ours.requestsPerSecond / theirs.requestsPerSecond))")
+            print("  \(Self.pad("requests per CPU second", 26)) "
+                  + "\(String(format: "%.2f", theirs.cpuMicrosecondsPerRequest / ours.cpuMicrosecondsPerRequest))"
+                  + "   (\(String(format: "%.0f", 1e6 / ours.cpuMicrosecondsPerRequest)) vs "
+                  + "\(String(format: "%.0f", 1e6 / theirs.cpuMicrosecondsPerRequest)): the rate each could reach on a core of its own)")
         }
-        if let ours = outcomes["gosgated"], let theirs = outcomes["nginx"] {
-            for (label, fraction) in fractions {
+        for (rate, outcomes) in latencies {
+            guard let ours = outcomes["gosgated"], let theirs = outcomes["nginx"], let baseline = outcomes["upstream direct"] else { continue }
+            for (label, fraction) in Self.fractions where fraction == 0.5 || fraction == 0.99 {
                 let (a, b) = (ours.percentile(fraction) - baseline.percentile(fraction),
                               theirs.percentile(fraction) - baseline.percentile(fraction))
-                print("  \(Self.pad("\(label) added latency", 26)) \(String(format: "%.2f", a / max(b, 1)))"
+                print("  \(Self.pad("\(label) added at \(rate)/s", 26)) \(String(format: "%.2f", a / max(b, 1)))"
                       + "   (\(Self.micro(a)) vs \(Self.micro(b)) µs)")
             }
         }
@@ -135,19 +151,53 @@ struct GatewayBenchmark: AsyncParsableCommand {
         print("load average at the end: \(Self.loadAverage())")
     }
 
-    /// Requests per second from one wrk run; refuses runs with errors or non-2xx answers.
-    private func wrk(_ endpoint: GatewayBenchmarkRig.Endpoint, workspace: TLSBenchmark.Workspace) throws -> Double {
+    /// The latency percentiles reported.
+    static let fractions: [(String, Double)] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)]
+
+    private func printLatency(_ outcomes: [String: OpenLoopLoad.Outcome], rate: Int, names: [String]) {
+        print("\nlatency: open loop at \(rate) requests/s for \(latencySeconds) s, µs from the moment each request was due")
+        print("  \(Self.pad("", 26))" + Self.fractions.map { Self.pad($0.0, 8, left: true) }.joined() + "   failures  connections")
+        guard let baseline = outcomes["upstream direct"] else { return }
+        for name in names {
+            guard let outcome = outcomes[name] else { continue }
+            print("  \(Self.pad(name, 26))" + Self.fractions.map { Self.pad(Self.micro(outcome.percentile($0.1)), 8, left: true) }.joined()
+                  + "   \(Self.pad(String(outcome.failures), 8, left: true))  \(Self.pad(String(outcome.connections), 11, left: true))")
+        }
+        for name in names where name != "upstream direct" {
+            guard let outcome = outcomes[name] else { continue }
+            print("  \(Self.pad("\(name) added", 26))"
+                  + Self.fractions.map { Self.pad(Self.micro(outcome.percentile($0.1) - baseline.percentile($0.1)), 8, left: true) }.joined())
+        }
+    }
+
+    /// One saturation run.
+    struct Throughput {
+        let requestsPerSecond: Double
+        /// CPU time of the answering process (all threads, nginx's worker included) per request.
+        let cpuMicrosecondsPerRequest: Double
+        /// Of the time the answering process was runnable, the share it waited for a CPU.
+        let waitingShare: Double
+    }
+
+    /// One wrk run with the answering process's CPU time; refuses runs with errors or non-2xx answers.
+    private func wrk(_ endpoint: GatewayBenchmarkRig.Endpoint, workspace: TLSBenchmark.Workspace) throws -> Throughput {
+        let before = GatewayBenchmarkRig.cpuTime(of: endpoint.pid)
         var arguments = ["-t1", "-c\(connections)", "-d\(seconds)s"]
         for (name, value) in endpoint.headers { arguments += ["-H", "\(name): \(value)"] }
         arguments.append("http://127.0.0.1:\(endpoint.port)\(Self.measuredPath)")
         let output = try workspace.run("/usr/bin/wrk", arguments).output
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }),
-              let rate = line.split(separator: " ").last.flatMap({ Double($0) })
+        let used = GatewayBenchmarkRig.cpuTime(of: endpoint.pid) - before
+        let lines = output.split(separator: "\n")
+        // "Requests/sec:  12345.67" and "  123456 requests in 10.00s, 12.34MB read"
+        guard let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") })?.split(separator: " ").last.flatMap({ Double($0) }),
+              let count = lines.first(where: { $0.contains(" requests in ") })?.split(separator: " ").first.flatMap({ Double($0) }),
+              count > 0
         else { throw ValidationError("unreadable wrk output: \(output)") }
         if let bad = output.split(separator: "\n").first(where: { $0.contains("Non-2xx") || $0.contains("Socket errors") }) {
             throw ValidationError("wrk against port \(endpoint.port): \(bad.trimmingCharacters(in: .whitespaces))")
         }
-        return rate
+        return Throughput(requestsPerSecond: rate, cpuMicrosecondsPerRequest: used.running / count * 1e6,
+                          waitingShare: used.waiting / max(used.running + used.waiting, 1e-9))
     }
 
     static func loadAverage() -> String {

@@ -6,10 +6,24 @@ import Foundation
 /// gosgated and the nginx contender. The upstream refuses a request whose `Authorization` is not
 /// a JWT Bearer token, so both contenders are seen to replace the client's key with the token.
 final class GatewayBenchmarkRig {
-    /// A port and the headers a client sends to it.
+    /// A port, the headers a client sends to it, and the process that answers there.
     struct Endpoint {
         let port: Int
         let headers: [(String, String)]
+        /// gosgated, or the nginx master (its worker is counted with it).
+        var pid: pid_t = 0
+    }
+
+    /// CPU time of a process and its children, from the scheduler's per-thread accounting.
+    struct CPUTime {
+        /// Seconds on a CPU.
+        var running = 0.0
+        /// Seconds runnable but waiting for a CPU (other processes had it).
+        var waiting = 0.0
+
+        static func - (later: CPUTime, earlier: CPUTime) -> CPUTime {
+            CPUTime(running: later.running - earlier.running, waiting: later.waiting - earlier.waiting)
+        }
     }
 
     /// One large upload through a contender.
@@ -51,7 +65,7 @@ final class GatewayBenchmarkRig {
     private func start(binaries: GatewayBenchmarkBinaries, uploadLimitBytes: Int) throws {
         // The shared upstreams.
         let upstream = try startNginx(named: "upstream", onContenderCore: false) { port in Self.upstreamConfiguration(port: port) }
-        direct = Endpoint(port: upstream.port, headers: [("Authorization", "Bearer \(Self.staticToken)")])
+        direct = Endpoint(port: upstream.port, headers: [("Authorization", "Bearer \(Self.staticToken)")], pid: upstream.child.pid)
         let peerScript = workspace.path("upload_peer.py")
         try TLSBenchmark.streamPeer.write(toFile: peerScript, atomically: true, encoding: .utf8)
         let uploadPeer = try remember(workspace.startServer("/usr/bin/python3") { port in [peerScript, String(port)] })
@@ -80,19 +94,19 @@ final class GatewayBenchmarkRig {
         gatewayPID = gosgated.child.pid
         let clientKey = try addClient(binaries, socket: adminSocket, identity: "fast", apiKeyFile: apiKeyFile)
         let uploaderKey = try addClient(binaries, socket: adminSocket, identity: "upload", apiKeyFile: apiKeyFile)
-        gateway = Endpoint(port: gosgated.port, headers: [("Authorization", "Bearer \(clientKey)")])
-        gatewayUpload = Endpoint(port: gosgated.port, headers: [("Authorization", "Bearer \(uploaderKey)")])
+        gateway = Endpoint(port: gosgated.port, headers: [("Authorization", "Bearer \(clientKey)")], pid: gatewayPID)
+        gatewayUpload = Endpoint(port: gosgated.port, headers: [("Authorization", "Bearer \(uploaderKey)")], pid: gatewayPID)
 
         // nginx doing the same work, on the same core budget.
         let contender = try startNginx(named: "contender", onContenderCore: true) { port in
             Self.contenderConfiguration(port: port, upstreamPort: upstream.port, uploadPort: uploadPeer.port, clientKey: clientKey)
         }
         nginxPID = contender.child.pid
-        nginx = Endpoint(port: contender.port, headers: [("Authorization", "Bearer \(clientKey)")])
+        nginx = Endpoint(port: contender.port, headers: [("Authorization", "Bearer \(clientKey)")], pid: nginxPID)
 
         // The first call through gosgated obtains the ESIA token; both contenders must answer 200.
         try waitForSuccess(gateway, what: "gosgated (obtaining the ESIA token from gosgate-stand)")
-        try waitForSuccess(gatewayUpload, what: "gosgated, upload identity")
+        try waitForSuccess(gatewayUpload, what: "gosgated, upload identity", upload: true)
         try waitForSuccess(nginx, what: "nginx")
         try waitForSuccess(direct, what: "the upstream")
     }
@@ -105,8 +119,29 @@ final class GatewayBenchmarkRig {
 
     /// The nginx contender's worker, which does the proxying (the master only supervises).
     func nginxWorkerPID() -> pid_t {
-        let children = (try? String(contentsOfFile: "/proc/\(nginxPID)/task/\(nginxPID)/children", encoding: .utf8)) ?? ""
-        return children.split(separator: " ").first.flatMap { pid_t($0) } ?? nginxPID
+        Self.children(of: nginxPID).first ?? nginxPID
+    }
+
+    /// CPU time of every thread of `pid` and of its children, now.
+    static func cpuTime(of pid: pid_t) -> CPUTime {
+        var total = CPUTime()
+        for process in [pid] + children(of: pid) {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process)/task")) ?? []
+            for task in tasks {
+                // schedstat: nanoseconds on CPU, nanoseconds waiting on a run queue, time slices.
+                let fields = ((try? String(contentsOfFile: "/proc/\(process)/task/\(task)/schedstat", encoding: .utf8)) ?? "")
+                    .split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                guard fields.count >= 2 else { continue }
+                total.running += fields[0] / 1e9
+                total.waiting += fields[1] / 1e9
+            }
+        }
+        return total
+    }
+
+    private static func children(of pid: pid_t) -> [pid_t] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { pid_t($0) }
     }
 
     /// Uploads `file` through a contender and reads the measured process's peak RSS before and after.
@@ -155,10 +190,13 @@ final class GatewayBenchmarkRig {
         return key
     }
 
-    private func waitForSuccess(_ endpoint: Endpoint, what: String) throws {
+    /// Calls until a 200 arrives: the measured read, or a one-byte upload for the upload peer.
+    private func waitForSuccess(_ endpoint: Endpoint, what: String, upload: Bool = false) throws {
         var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}"]
         for (name, value) in endpoint.headers { arguments += ["-H", "\(name): \(value)"] }
-        arguments.append("http://127.0.0.1:\(endpoint.port)\(GatewayBenchmark.measuredPath)")
+        if upload { arguments += ["--data-binary", "x", "-H", "Content-Type: application/octet-stream"] }
+        arguments.append("http://127.0.0.1:\(endpoint.port)"
+                         + (upload ? GatewayBenchmark.uploadPath : GatewayBenchmark.measuredPath))
         var status = ""
         for _ in 0..<50 {
             status = try workspace.run("/usr/bin/curl", arguments).output
