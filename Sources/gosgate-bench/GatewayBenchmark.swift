@@ -4,8 +4,9 @@ import Foundation
 /// `gosgate-bench gateway`: gosgated against nginx configured to do the same work (check the
 /// client's key, replace its `Authorization` with a Bearer token, keep-alive upstream, access log
 /// on), both in front of the same fast upstream, each pinned to one core: requests per second at
-/// saturation (wrk) with CPU time per request, added latency percentiles at fixed moderate rates (open loop, minus the
-/// upstream reached directly), and peak memory while a 1 GiB upload streams through each.
+/// saturation (wrk) with the CPU time per request, added latency percentiles at fixed moderate
+/// rates (open loop, minus the upstream reached directly), and peak memory while a 1 GiB upload
+/// streams through each.
 struct GatewayBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
