@@ -167,8 +167,9 @@ public final class GatewayService: Sendable {
     private func gatewayChildChannelFactory() throws
         -> @Sendable (@escaping HTTPChannelHandler.Responder) -> any ServerChildChannel {
         let settings = configuration.gateway
+        // No Hummingbird idle timeout: InboundDeadlines closes idle connections and answers slow ones.
         let http = HTTP1Channel.Configuration(
-            idleTimeout: .seconds(Int64(settings.headerTimeout.seconds.rounded(.up))),
+            idleTimeout: nil,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: settings.maxHeaderBytes, maxHeaderListSize: settings.maxHeaderBytes))
         let limits = InboundDeadlines.Limits(headerTimeout: settings.headerTimeout, bodyTimeout: settings.bodyTimeout)
         var tlsContext: TLSContext?

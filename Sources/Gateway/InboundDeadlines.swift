@@ -4,7 +4,8 @@ import NIOHTTP1
 /// Holds a client to the inbound limits the HTTP decoder cannot enforce by itself: the whole request
 /// head within `headerTimeout` of its first byte, no pause longer than `bodyTimeout` while the body
 /// arrives. A slow client gets a local 408 and the connection is closed; a head over the decoder's
-/// size limit gets 431, other malformed HTTP 400 — all as JSON like every local answer.
+/// size limit gets 431, other malformed HTTP 400 — all as JSON like every local answer. A connection
+/// that sends nothing for `headerTimeout` between requests is closed without an answer.
 ///
 /// It also makes an unfinished body an error: when the connection closes (or times out) before the
 /// request's end, an `IncompleteRequestBody` error goes up the pipeline, so the request body the
@@ -12,8 +13,7 @@ import NIOHTTP1
 /// would reach EPGU as a complete, shorter archive.
 ///
 /// Sits right after the HTTP decoder; `ByteTap`, before the decoder, reports raw bytes so that a head
-/// still being typed is told apart from an idle keep-alive connection (Hummingbird's idle timeout
-/// closes those quietly).
+/// still being typed is told apart from an idle keep-alive connection.
 final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -59,6 +59,13 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Behind TLS the handlers are added once the handshake is done, on an active channel.
+        if context.channel.isActive { arm(after: headerTimeout, context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(after: headerTimeout, context: context)
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -125,7 +132,10 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
             break
         case .end:
             responseInProgress = false
-            if state == .awaitingResponse { state = .awaitingHead(started: false) }
+            if state == .awaitingResponse {
+                state = .awaitingHead(started: false)
+                arm(after: headerTimeout, context: context)
+            }
         }
         context.write(data, promise: promise)
     }
@@ -140,6 +150,8 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         switch state {
         case .awaitingHead(started: true):
             refuse(.requestHeaderTimeout(limits.headerTimeout), context: context)
+        case .awaitingHead(started: false):
+            context.close(promise: nil)
         case .readingBody:
             // Re-arming on every chunk would schedule a task per chunk; check the last activity instead.
             let idle = NIODeadline.now() - lastBodyActivity
@@ -149,7 +161,7 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
             }
             context.fireErrorCaught(IncompleteRequestBody(reason: "no data for \(limits.bodyTimeout)"))
             refuse(.requestBodyTimeout(limits.bodyTimeout), context: context)
-        case .awaitingHead(started: false), .awaitingResponse, .refused:
+        case .awaitingResponse, .refused:
             break
         }
     }

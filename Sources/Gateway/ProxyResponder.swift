@@ -175,7 +175,7 @@ public struct ProxyResponder: HTTPResponder {
             let retryAfter = upstream.headers[.retryAfter].flatMap(Self.retryAfterSeconds) ?? 60
             await governor.pause(identity.quotaScope, until: Date().addingTimeInterval(retryAfter))
         }
-        return respond(with: upstream, admission: admission, requestDigest: requestDigest, call: call, slot: slot)
+        return try await respond(with: upstream, admission: admission, requestDigest: requestDigest, call: call, slot: slot)
     }
 
     // MARK: Steps
@@ -270,10 +270,13 @@ public struct ProxyResponder: HTTPResponder {
         }
     }
 
-    /// Streams EPGU's answer to the client and writes the audit record before the last byte: a
-    /// client that received a complete answer can rely on its call being in the audit.
+    /// Streams EPGU's answer to the client and commits the audit record before the client can see
+    /// the answer complete: the last chunk is held back until the record is written (with
+    /// `Content-Length` framing the final bytes are what completes it), and an empty answer is
+    /// audited before its head goes out. A client that received a complete answer can rely on its
+    /// call being in the audit, even if the gateway is killed a moment later.
     private func respond(with upstream: EPGUResponse, admission: QuotaGovernor.Admission, requestDigest: BodyDigest,
-                         call: Call, slot: ConcurrencyLimit.Slot) -> Response {
+                         call: Call, slot: ConcurrencyLimit.Slot) async throws -> Response {
         var headers = HeaderHygiene.clientResponseHeaders(from: upstream.headers, requestID: call.requestID)
         let contentLength = headers[.contentLength].flatMap(Int.init)
         headers[.contentLength] = nil
@@ -283,18 +286,7 @@ public struct ProxyResponder: HTTPResponder {
         let status = upstream.status
         let auditor = self.auditor, metrics = self.metrics, logger = self.logger
         let route = call.route?.name ?? "-", client = call.client ?? "-"
-        let body = ResponseBody(contentLength: contentLength) { writer in
-            defer { withExtendedLifetime(slot) {} }  // the concurrency slot is freed after the last byte
-            let responseDigest = BodyDigest(keepingPrefix: 4096)
-            var outcome = "complete"
-            do {
-                for try await chunk in upstream.body {
-                    responseDigest.update(chunk)
-                    try await writer.write(chunk)
-                }
-            } catch {
-                outcome = "aborted: \(error)"
-            }
+        let audit: @Sendable (BodyDigest, String) throws -> Void = { responseDigest, outcome in
             var call = call
             if call.orderID == nil { call.orderID = Self.orderID(in: responseDigest.prefix) }
             let detail = call.detail(status: Int(status.code), requestDigest: requestDigest.finish(),
@@ -311,7 +303,31 @@ public struct ProxyResponder: HTTPResponder {
                 "route": .string(route), "status": .stringConvertible(status.code), "duration_us":
                     .stringConvertible((ContinuousClock.now - call.started) / .microseconds(1)),
             ])
+        }
+        if contentLength == 0 || status == .noContent || status == .notModified {
+            await Self.discard(upstream.body)
+            try audit(BodyDigest(), "complete")
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: 0) { writer in
+                try await writer.finish(nil)
+            })
+        }
+        let body = ResponseBody(contentLength: contentLength) { writer in
+            defer { withExtendedLifetime(slot) {} }  // the concurrency slot is freed after the last byte
+            let responseDigest = BodyDigest(keepingPrefix: 4096)
+            var outcome = "complete"
+            var held: ByteBuffer?
+            do {
+                for try await chunk in upstream.body {
+                    responseDigest.update(chunk)
+                    if let previous = held { try await writer.write(previous) }
+                    held = chunk
+                }
+            } catch {
+                outcome = "aborted: \(error)"
+            }
+            try audit(responseDigest, outcome)
             guard outcome == "complete" else { throw UpstreamBodyAborted() }
+            if let held { try await writer.write(held) }
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)

@@ -110,7 +110,8 @@ final class AdminHarness: @unchecked Sendable {
 
     /// The gateway's configuration as an operator would write it.
     static func configurationText(directory: TemporaryDirectory, standDirectory: String, esia: URL, epgu: URL,
-                                  socket: String, operatorGroup: String) -> String {
+                                  socket: String, operatorGroup: String, gatewayListen: String = "127.0.0.1:0",
+                                  healthListen: String = "127.0.0.1:0", logLevel: String = "warning") -> String {
         """
         store:
           path: \(directory.path("gosgate.sqlite"))
@@ -118,9 +119,9 @@ final class AdminHarness: @unchecked Sendable {
           socket: \(socket)
           operator_group: \(operatorGroup.isEmpty ? "nobody-here" : operatorGroup)
         gateway:
-          listen: ["127.0.0.1:0"]
+          listen: ["\(gatewayListen)"]
         health:
-          listen: 127.0.0.1:0
+          listen: \(healthListen)
         token:
           driver: file
           key_file: \(standDirectory)/signer.key.pem
@@ -131,7 +132,7 @@ final class AdminHarness: @unchecked Sendable {
             esia: \(esia.absoluteString)
             epgu: \(epgu.absoluteString)
         log:
-          level: warning
+          level: \(logLevel)
 
         """
     }

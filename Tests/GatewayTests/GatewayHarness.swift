@@ -17,10 +17,11 @@ final class GatewayHarness: @unchecked Sendable {
     private var task: Task<Void, any Error>?
 
     /// - Parameters:
+    ///   - gatewayYAML: more keys for the `gateway:` section (limits, timeouts), one per line.
     ///   - tokenYAML: the `token:` section's keys, one per line, instead of the file driver with `signer`.
     ///   - pin: the token PIN, as gosgated reads it from its credential.
-    ///   - extraYAML: appended to the generated configuration (quotas, gateway limits...).
-    init(esia: URL, epgu: URL, ca: String? = nil, epguCiphers: String? = nil, extraYAML: String = "",
+    ///   - extraYAML: appended to the generated configuration (quotas...).
+    init(esia: URL, epgu: URL, ca: String? = nil, epguCiphers: String? = nil, gatewayYAML: [String] = [], extraYAML: String = "",
          signer: GOSTFixtures.KeyPair? = nil, tokenYAML: [String]? = nil, pin: String? = nil,
          apiKey: String = "6b0f3a4e-2c1d-4f5e-9a8b-7c6d5e4f3a2b") async throws {
         directory = try TemporaryDirectory(prefix: "gosgate-gateway")
@@ -40,6 +41,7 @@ final class GatewayHarness: @unchecked Sendable {
           path: \(directory.path("gosgate.sqlite"))
         gateway:
           listen: ["127.0.0.1:0"]
+        \(gatewayYAML.map { "  " + $0 }.joined(separator: "\n"))
         health:
           listen: 127.0.0.1:0
         token:
@@ -67,8 +69,9 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     /// Adds another client to the running gateway's store.
-    func addClient(name: String, routes: [String] = ["*"]) throws -> String {
-        try service.store.addClient(name: name, defaultIdentity: "org", allowedRoutes: routes).key.text
+    func addClient(name: String, routes: [String] = ["*"], ratePerMinute: Int? = nil) throws -> String {
+        try service.store.addClient(name: name, permissions: .init(defaultIdentity: "org", allowedRoutes: routes,
+                                                                   ratePerMinute: ratePerMinute)).key.text
     }
 
     /// One `curl` exchange with the gateway.

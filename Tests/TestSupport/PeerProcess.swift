@@ -56,6 +56,18 @@ public final class PeerProcess: @unchecked Sendable {
         throw lastError
     }
 
+    /// Starts a server whose port was chosen beforehand (it is in the server's own configuration)
+    /// and waits until it accepts TCP connections there.
+    public static func startServer(_ executable: String, arguments: [String], listeningOn port: Int,
+                                   environment: [String: String] = OpenSSLCLI.environment) throws -> PeerProcess {
+        let peer = try launch(executable, arguments: arguments, environment: environment, directory: nil, port: port, stdin: nil)
+        guard peer.waitUntilListening(timeout: 20) else {
+            peer.stop()
+            throw PeerFailure("\(executable) did not listen on 127.0.0.1:\(port): \(peer.output)")
+        }
+        return peer
+    }
+
     /// Starts a client process; use `waitForExit(timeout:)` to collect it.
     public static func startClient(_ executable: String, arguments: [String],
                                    environment: [String: String] = OpenSSLCLI.environment,
