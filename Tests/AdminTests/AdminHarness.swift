@@ -46,15 +46,8 @@ final class AdminHarness: @unchecked Sendable {
         // Test users run gosgatectl and curl against the socket inside, and read the key file.
         chmod(directory.url.path, 0o755)
         standDirectory = directory.path("stand")
-        var options = StandInitializer.Options()
-        options.plain = true
-        try StandInitializer.initialize(directory: standDirectory, options: options)
-        var standConfiguration = try StandConfiguration.load(from: standDirectory + "/" + StandConfiguration.fileName)
-        standConfiguration.listener.port = 0
-        var standLogger = Logger(label: "admin-test-stand")
-        standLogger.logLevel = .critical
-        stand = try Stand(configuration: standConfiguration, logger: standLogger)
-        let endpoints = try await stand.start()
+        let (stand, standConfiguration, endpoints) = try await Self.startStand(in: standDirectory)
+        self.stand = stand
 
         apiKeyFile = directory.path("api-key.txt")
         try Data((standConfiguration.organisations[0].apiKeys[0].key + "\n").utf8).write(to: URL(fileURLWithPath: apiKeyFile))
@@ -106,6 +99,20 @@ final class AdminHarness: @unchecked Sendable {
             directory.remove()
             throw TestAccountError(message: "the gateway or its admin socket did not start: \(reason)")
         }
+    }
+
+    /// A stand initialised in `directory` (plain HTTP, one organisation with an API-KEY), listening
+    /// on a free loopback port.
+    static func startStand(in directory: String) async throws -> (Stand, StandConfiguration, Stand.Endpoints) {
+        var options = StandInitializer.Options()
+        options.plain = true
+        try StandInitializer.initialize(directory: directory, options: options)
+        var configuration = try StandConfiguration.load(from: directory + "/" + StandConfiguration.fileName)
+        configuration.listener.port = 0
+        var logger = Logger(label: "test-stand")
+        logger.logLevel = .critical
+        let stand = try Stand(configuration: configuration, logger: logger)
+        return (stand, configuration, try await stand.start())
     }
 
     /// The gateway's configuration as an operator would write it.

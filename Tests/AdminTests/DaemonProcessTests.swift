@@ -111,15 +111,8 @@ final class DaemonRig: Sendable {
     private init() async throws {
         directory = try TemporaryDirectory(prefix: "gosgate-daemon")
         let standDirectory = directory.path("stand")
-        var options = StandInitializer.Options()
-        options.plain = true
-        try StandInitializer.initialize(directory: standDirectory, options: options)
-        var standConfiguration = try StandConfiguration.load(from: standDirectory + "/" + StandConfiguration.fileName)
-        standConfiguration.listener.port = 0
-        var logger = Logger(label: "daemon-test-stand")
-        logger.logLevel = .critical
-        stand = try Stand(configuration: standConfiguration, logger: logger)
-        let endpoints = try await stand.start()
+        let (stand, standConfiguration, endpoints) = try await AdminHarness.startStand(in: standDirectory)
+        self.stand = stand
 
         configuredGatewayPort = try PeerProcess.freePort()
         healthPort = try PeerProcess.freePort()
