@@ -58,8 +58,9 @@ struct GatewayBenchmark: AsyncParsableCommand {
         // The generator, wrk and the upstreams share CPU 1; the contender owns CPU 0.
         if pinned { _ = try workspace.run("/usr/bin/taskset", ["-a", "-p", "-c", "1", String(getpid())]) }
 
-        let rig = try await GatewayBenchmarkRig(workspace: workspace, binaries: binaries, pinned: pinned,
-                                                 uploadLimitBytes: max(1, uploadGibibytes) << 31)
+        // gosgated's body limit: the upload plus room, within what its configuration accepts (4 GiB).
+        let rig = try GatewayBenchmarkRig(workspace: workspace, binaries: binaries, pinned: pinned,
+                                          uploadLimitBytes: min(1 << 32, (max(1, uploadGibibytes) << 30) + (64 << 20)))
         defer { rig.stop() }
         let nginxVersion = try workspace.run("/usr/sbin/nginx", ["-v"]).errors
             .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "nginx version: ", with: "")

@@ -51,7 +51,7 @@ final class GatewayBenchmarkRig {
         + String(repeating: "eyJzY29wZSI6Im9yZGVyX2FjY2VzcyJ9", count: 16) + "." + String(repeating: "c2lnbmF0dXJl", count: 8)
 
     /// Starts every process; the contenders on CPU 0 when `pinned`.
-    init(workspace: TLSBenchmark.Workspace, binaries: GatewayBenchmarkBinaries, pinned: Bool, uploadLimitBytes: Int) async throws {
+    init(workspace: TLSBenchmark.Workspace, binaries: GatewayBenchmarkBinaries, pinned: Bool, uploadLimitBytes: Int) throws {
         self.workspace = workspace
         pinToContenderCore = pinned ? ["/usr/bin/taskset", "-c", "0"] : []
         do {
