@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The state of one run, touched only on its event loop.
+/// The state of one `OpenLoopLoad` run: due times, idle connections, latencies; touched only on its event loop.
 final class OpenLoopSchedule: @unchecked Sendable {
     // @unchecked: every method runs on `loop` (asserted), so there is no concurrent access.
     private let loop: any EventLoop
