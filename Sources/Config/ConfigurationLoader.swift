@@ -70,7 +70,7 @@ public enum ConfigurationLoader {
 
         let gateway = readGateway(reader.section(top.node("gateway"), "gateway", known: [
             "listen", "tls_certificate", "tls_key", "client_ca", "max_body_size", "max_header_size",
-            "header_timeout", "body_timeout", "max_concurrent_requests",
+            "header_timeout", "body_timeout", "max_concurrent_requests", "shutdown_grace",
         ]), reader)
 
         let healthSection = reader.section(top.node("health"), "health", known: ["listen"])
@@ -134,7 +134,10 @@ public enum ConfigurationLoader {
                                              range: .milliseconds(100) ... .seconds(300)) ?? .seconds(10),
             bodyTimeout: section?.duration("body_timeout", default: .seconds(60),
                                            range: .milliseconds(100) ... .seconds(3600)) ?? .seconds(60),
-            maxConcurrentRequests: section?.int("max_concurrent_requests", default: 256, range: 1...100_000) ?? 256)
+            maxConcurrentRequests: section?.int("max_concurrent_requests", default: 256, range: 1...100_000) ?? 256,
+            // Below the unit's TimeoutStopSec=45s, so the process ends its own calls before systemd kills it.
+            shutdownGrace: section?.duration("shutdown_grace", default: .seconds(30),
+                                             range: .milliseconds(100) ... .seconds(600)) ?? .seconds(30))
         if (settings.tlsCertificate == nil) != (settings.tlsKey == nil), let section {
             reader.report(section.node, "gateway", "tls_certificate and tls_key must be given together",
                           fix: "set both (TLS listener) or neither (plain HTTP on loopback)")

@@ -68,6 +68,8 @@ public struct GatewaySettings: Sendable, Equatable {
     public var headerTimeout: Duration
     public var bodyTimeout: Duration
     public var maxConcurrentRequests: Int
+    /// On SIGTERM, how long calls in flight may take to finish before they are cut off.
+    public var shutdownGrace: Duration
 }
 
 /// `health:` liveness, readiness and Prometheus metrics, on their own listener.

@@ -141,10 +141,14 @@ public final class GatewayService: Sendable {
             logger: logger))
         services.append(BackgroundWork(service: self))
         services += additionalServices
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // SIGTERM: listeners stop accepting and calls in flight finish, for at most shutdown_grace;
+        // then whatever is left is cancelled (its clients see the connection close).
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.gateway.shutdownGrace
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
         await signer.shutdown()
         upstream.shutdown()
     }

@@ -118,7 +118,8 @@ final class AdminHarness: @unchecked Sendable {
     /// The gateway's configuration as an operator would write it.
     static func configurationText(directory: TemporaryDirectory, standDirectory: String, esia: URL, epgu: URL,
                                   socket: String, operatorGroup: String, gatewayListen: String = "127.0.0.1:0",
-                                  healthListen: String = "127.0.0.1:0", logLevel: String = "warning") -> String {
+                                  healthListen: String = "127.0.0.1:0", logLevel: String = "warning",
+                                  gatewayYAML: [String] = []) -> String {
         """
         store:
           path: \(directory.path("gosgate.sqlite"))
@@ -127,6 +128,7 @@ final class AdminHarness: @unchecked Sendable {
           operator_group: \(operatorGroup.isEmpty ? "nobody-here" : operatorGroup)
         gateway:
           listen: ["\(gatewayListen)"]
+        \(gatewayYAML.map { "  " + $0 }.joined(separator: "\n"))
         health:
           listen: \(healthListen)
         token:

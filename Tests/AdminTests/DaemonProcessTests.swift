@@ -55,6 +55,43 @@ struct DaemonProcessTests {
         }
     }
 
+    @Test func sigtermLetsACallInFlightFinishThenExits() async throws {
+        try await DaemonRig.with(gatewayYAML: ["shutdown_grace: 10s"]) { rig in
+            let daemon = try rig.startDaemon()
+            try await rig.waitUntilReady()
+            async let upload = RawClient.exchange(port: daemon.port, steps: [
+                .send(rig.trickledUploadHead), .send("5\r\nhello\r\n"), .sleep(2), .send("0\r\n\r\n"), .readToEnd,
+            ])
+            try await Task.sleep(for: .milliseconds(700))
+            let stopped = Date()
+            kill(daemon.process.processIdentifier, SIGTERM)
+            try await Task.sleep(for: .milliseconds(300))
+            let refused = try await Curl.run(["--max-time", "2", "http://127.0.0.1:\(daemon.port)/"])
+            #expect(refused.exitCode == 7, "after SIGTERM the listener no longer accepts")
+            let answer = try await upload.response
+            #expect(answer.hasPrefix("HTTP/1.1 "), "the call in flight was answered: \(answer)")
+            #expect(!answer.lowercased().contains("x-gosgate-error"), "the answer came from EPGU, not from the gateway: \(answer)")
+            #expect(try await DaemonRig.exitStatus(of: daemon, within: 15) == 0)
+            #expect(Date().timeIntervalSince(stopped) < 8, "it exited once the call was done, not at the grace's end")
+        }
+    }
+
+    @Test func sigtermCutsOffWhatOutlastsTheGrace() async throws {
+        try await DaemonRig.with(gatewayYAML: ["shutdown_grace: 1s"]) { rig in
+            let daemon = try rig.startDaemon()
+            try await rig.waitUntilReady()
+            async let upload = RawClient.exchange(port: daemon.port, steps: [
+                .send(rig.trickledUploadHead), .send("5\r\nhello\r\n"), .sleep(9), .send("0\r\n\r\n"), .readToEnd,
+            ])
+            try await Task.sleep(for: .milliseconds(700))
+            let stopped = Date()
+            kill(daemon.process.processIdentifier, SIGTERM)
+            #expect(try await DaemonRig.exitStatus(of: daemon, within: 15) != nil, "gosgated did not exit")
+            #expect(Date().timeIntervalSince(stopped) < 8, "exited after the grace plus the cancellation bound")
+            _ = try await upload
+        }
+    }
+
     @Test func theGatewayServesTheSocketSystemdPasses() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate") else { return }
         try await DaemonRig.with { rig in
@@ -97,8 +134,8 @@ final class DaemonRig: Sendable {
     let healthPort: Int
     let environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
 
-    static func with(_ body: (DaemonRig) async throws -> Void) async throws {
-        let rig = try await DaemonRig()
+    static func with(gatewayYAML: [String] = [], _ body: (DaemonRig) async throws -> Void) async throws {
+        let rig = try await DaemonRig(gatewayYAML: gatewayYAML)
         do {
             try await body(rig)
         } catch {
@@ -108,7 +145,7 @@ final class DaemonRig: Sendable {
         await rig.stop()
     }
 
-    private init() async throws {
+    private init(gatewayYAML: [String]) async throws {
         directory = try TemporaryDirectory(prefix: "gosgate-daemon")
         let standDirectory = directory.path("stand")
         let (stand, standConfiguration, endpoints) = try await AdminHarness.startStand(in: standDirectory)
@@ -121,7 +158,7 @@ final class DaemonRig: Sendable {
         try AdminHarness.configurationText(
             directory: directory, standDirectory: standDirectory, esia: endpoints.esiaURL, epgu: endpoints.epguURL,
             socket: directory.path("admin.sock"), operatorGroup: "", gatewayListen: "127.0.0.1:\(configuredGatewayPort)",
-            healthListen: "127.0.0.1:\(healthPort)", logLevel: "notice"
+            healthListen: "127.0.0.1:\(healthPort)", logLevel: "notice", gatewayYAML: gatewayYAML
         ).write(toFile: configurationPath, atomically: true, encoding: .utf8)
         let store = try GatewayStore(path: databasePath)
         try store.addIdentity(Identity(name: "org", environment: "stand", flow: .apiKey,
@@ -129,11 +166,27 @@ final class DaemonRig: Sendable {
         clientKey = try store.addClient(name: "erp", defaultIdentity: "org").key.text
     }
 
-    /// Starts `gosgated` on the configured addresses; returns once the gateway port accepts.
+    /// Starts `gosgated` on the configured addresses; returns once the gateway port accepts. It
+    /// starts as systemd starts it, with no signal blocked (a child of this test process would
+    /// inherit a mask that blocks SIGTERM), through a Python exec that clears the mask.
     func startDaemon() throws -> PeerProcess {
         let gosgated = try BuiltProducts.path("gosgated")
-        return try PeerProcess.startServer(gosgated, arguments: ["--config", configurationPath],
+        let exec = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        return try PeerProcess.startServer("/usr/bin/python3", arguments: ["-c", exec, gosgated, "--config", configurationPath],
                                            listeningOn: configuredGatewayPort, environment: environment)
+    }
+
+    /// A push whose body the test sends in pieces, to keep a call in flight.
+    var trickledUploadHead: String {
+        "POST /api/gusmev/push/chunked?orderId=1&meta=1 HTTP/1.1\r\nHost: gateway\r\nX-Gosgate-Key: \(clientKey)\r\n"
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    }
+
+    /// The daemon's exit status once it exits, waiting without holding a thread; nil if it runs on.
+    static func exitStatus(of daemon: PeerProcess, within seconds: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while daemon.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return daemon.process.isRunning ? nil : daemon.process.terminationStatus
     }
 
     /// Waits until `/readyz` says ready (the identity holds a token).
