@@ -2,7 +2,7 @@ import Foundation
 
 extension Sequence where Element == UInt8 {
     /// Uppercase hex, two digits per byte, no separators.
-    var hexString: String {
+    public var hexString: String {
         let digits = Array("0123456789ABCDEF".utf8)
         var characters: [UInt8] = []
         for byte in self {

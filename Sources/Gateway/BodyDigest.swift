@@ -38,7 +38,7 @@ final class BodyDigest: Sendable {
     func finish() -> String {
         state.withLock { state in
             guard let digest = try? state.hasher?.finalize() else { return "unavailable" }
-            return digest.map { String(format: "%02X", $0) }.joined()
+            return digest.hexString
         }
     }
 }

@@ -23,6 +23,7 @@ public final class GatewayService: Sendable {
     public let governor: QuotaGovernor
     public let identities = IdentityRegistry()
     let clientRates = ClientRateLimiter()
+    let clients: ClientDirectory
     let inflight: ConcurrencyLimit
     public let signer: SignerHolder
     let upstream: UpstreamClient
@@ -42,6 +43,7 @@ public final class GatewayService: Sendable {
         auditor = CallAuditor(store: store)
         metrics = GatewayMetrics()
         inflight = ConcurrencyLimit(capacity: configuration.gateway.maxConcurrentRequests)
+        clients = ClientDirectory(store: store)
         let restored = try store.quotaCounts(since: Date().addingTimeInterval(-86_400 - 3600))
         governor = QuotaGovernor(restoring: restored.map {
             QuotaGovernor.Snapshot(scope: $0.scope, windowStart: $0.windowStart, count: $0.count)
@@ -85,7 +87,7 @@ public final class GatewayService: Sendable {
     public var proxyResponder: ProxyResponder {
         let quotas = configuration.quotas
         return ProxyResponder(
-            store: store, identities: identities, governor: governor,
+            clients: clients, identities: identities, governor: governor,
             systemWindows: QuotaWindow.epguSystemLimits(perMinute: quotas.perMinute, perHour: quotas.perHour,
                                                         perDay: quotas.perDay),
             ordersWindow: .orders(limit: quotas.ordersPerServicePerUser),

@@ -15,7 +15,7 @@ public struct ProxyResponder: HTTPResponder {
     public static let identityHeader = HTTPField.Name("X-Gosgate-Identity")!
 
     let routes = RouteTable()
-    let store: GatewayStore
+    let clients: ClientDirectory
     let identities: IdentityRegistry
     let governor: QuotaGovernor
     let systemWindows: [QuotaWindow]
@@ -28,11 +28,11 @@ public struct ProxyResponder: HTTPResponder {
     let settings: ProxySettings
     let logger: Logger
 
-    init(store: GatewayStore, identities: IdentityRegistry, governor: QuotaGovernor,
+    init(clients: ClientDirectory, identities: IdentityRegistry, governor: QuotaGovernor,
          systemWindows: [QuotaWindow], ordersWindow: QuotaWindow, epgu: any EPGUClient, auditor: CallAuditor,
          metrics: GatewayMetrics, clientRates: ClientRateLimiter, inflight: ConcurrencyLimit, settings: ProxySettings,
          logger: Logger) {
-        self.store = store
+        self.clients = clients
         self.identities = identities
         self.governor = governor
         self.systemWindows = systemWindows
@@ -182,11 +182,10 @@ public struct ProxyResponder: HTTPResponder {
 
     private func authenticate(_ headers: HTTPFields) throws -> ClientPolicy {
         guard let presented = HeaderHygiene.presentedGatewayKey(in: headers),
-              let client = try store.authenticateClient(presentedKey: presented) else {
+              let policy = try clients.policy(presentedKey: presented) else {
             throw LocalAnswer.unauthenticated
         }
-        let defaultIdentity = try client.defaultIdentityID.flatMap { id in try store.identity(id: id)?.name }
-        return ClientPolicy(client: client, defaultIdentity: defaultIdentity)
+        return policy
     }
 
     private func prepareBody(_ request: Request, digest: BodyDigest) async throws -> EPGURequestBody {
@@ -339,11 +338,25 @@ public struct ProxyResponder: HTTPResponder {
         do { for try await _ in body {} } catch {}
     }
 
-    /// `{"orderId": 123…}` in the first bytes of an answer.
+    /// `{"orderId": 123…}` (or `"123"`) in the first bytes of an answer. A plain scan: it runs on
+    /// every answer, where compiling a regular expression each time cost more than the rest.
     static func orderID(in prefix: Data) -> String? {
-        let text = String(decoding: prefix, as: UTF8.self)
-        guard let range = text.range(of: #""orderId"\s*:\s*"?\d{1,20}"#, options: .regularExpression) else { return nil }
-        return String(text[range].filter(\.isNumber).dropFirst(0))
+        let bytes = [UInt8](prefix)
+        let name = Array(#""orderId""#.utf8)
+        guard bytes.count > name.count else { return nil }
+        for start in 0...(bytes.count - name.count) where bytes[start] == name[0] && Array(bytes[start..<start + name.count]) == name {
+            var index = start + name.count
+            func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D { index += 1 } }
+            skipSpaces()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { continue }
+            index += 1
+            skipSpaces()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\"") { index += 1 }
+            let digits = bytes[index...].prefix { (0x30...0x39).contains($0) }.prefix(20)
+            guard !digits.isEmpty else { continue }
+            return String(decoding: digits, as: UTF8.self)
+        }
+        return nil
     }
 
     /// `Retry-After` as seconds, from either form (RFC 9110 §10.2.3).

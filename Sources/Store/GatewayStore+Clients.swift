@@ -52,7 +52,7 @@ extension GatewayStore {
         let key = GatewayKey.generate()
         let hash: Data
         do { hash = try key.hash() } catch { throw .writeFailed("cannot hash the new key: \(error)") }
-        let client = try write { db in
+        let client = try writeDirectory { db in
             var identityID: Int64?
             if let defaultIdentity = permissions.defaultIdentity {
                 identityID = try Self.existingIdentity(defaultIdentity, db).id
@@ -79,7 +79,7 @@ extension GatewayStore {
         let key = GatewayKey.generate()
         let hash: Data
         do { hash = try key.hash() } catch { throw .writeFailed("cannot hash the new key: \(error)") }
-        let client = try write { db in
+        let client = try writeDirectory { db in
             guard var client = try InternalClient.filter(Column("name") == name).fetchOne(db) else {
                 throw StoreError.notFound(kind: "client", name: name)
             }

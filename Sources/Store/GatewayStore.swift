@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The gateway's SQLite database: identities, internal clients, the audit chain and quota counters.
 ///
@@ -9,6 +10,17 @@ public final class GatewayStore: Sendable {
     private let pool: DatabasePool
     /// Path of the database file.
     public let path: String
+    private let directoryChanges = Atomic<UInt64>(0)
+
+    /// Grows with every change to clients or identities made through this store, so that callers
+    /// caching them (the gateway's client directory) know when to read again.
+    public var directoryGeneration: UInt64 { directoryChanges.load(ordering: .acquiring) }
+
+    /// A write to clients or identities; the generation moves on afterwards, whether it committed or not.
+    func writeDirectory<T>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+        defer { directoryChanges.add(1, ordering: .releasing) }
+        return try write(body)
+    }
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws(StoreError) {
@@ -47,7 +59,7 @@ public final class GatewayStore: Sendable {
         if identity.flow == .apiKey, (identity.apiKey ?? "").isEmpty {
             throw .invalidValue("the api_key flow needs the API-KEY issued in ЛК ИЭП")
         }
-        return try write { db in
+        return try writeDirectory { db in
             var record = identity
             do {
                 try record.insert(db)
@@ -75,7 +87,7 @@ public final class GatewayStore: Sendable {
 
     /// Removes an identity; refused while a client still uses it by default.
     public func removeIdentity(named name: String) throws(StoreError) {
-        try write { db in
+        try writeDirectory { db in
             guard let identity = try Identity.filter(Column("name") == name).fetchOne(db) else {
                 throw StoreError.notFound(kind: "identity", name: name)
             }
@@ -97,7 +109,7 @@ public final class GatewayStore: Sendable {
         let key = GatewayKey.generate()
         let hash: Data
         do { hash = try key.hash() } catch { throw .writeFailed("cannot hash the new key: \(error)") }
-        let client = try write { db in
+        let client = try writeDirectory { db in
             var identityID: Int64?
             if let defaultIdentity {
                 guard let identity = try Identity.filter(Column("name") == defaultIdentity).fetchOne(db) else {
@@ -139,7 +151,7 @@ public final class GatewayStore: Sendable {
 
     /// Revokes a client's key at once; the row stays for the audit trail.
     public func revokeClient(named name: String, now: Date = Date()) throws(StoreError) {
-        try write { db in
+        try writeDirectory { db in
             guard var client = try InternalClient.filter(Column("name") == name).fetchOne(db) else {
                 throw StoreError.notFound(kind: "client", name: name)
             }
