@@ -48,12 +48,16 @@ public final class GatewayMetrics: Sendable {
     /// Values read at scrape time from other components.
     public struct Gauges: Sendable {
         public var queueDepth: Int
+        /// Calls being processed now (at most `gateway.max_concurrent_requests`).
+        public var requestsInFlight: Int
         public var auditChainLength: Int
         /// identity → (state name, seconds to expiry or nil)
         public var tokens: [String: (state: String, secondsToExpiry: Double?)]
 
-        public init(queueDepth: Int, auditChainLength: Int, tokens: [String: (state: String, secondsToExpiry: Double?)]) {
+        public init(queueDepth: Int, requestsInFlight: Int, auditChainLength: Int,
+                    tokens: [String: (state: String, secondsToExpiry: Double?)]) {
             self.queueDepth = queueDepth
+            self.requestsInFlight = requestsInFlight
             self.auditChainLength = auditChainLength
             self.tokens = tokens
         }
@@ -82,6 +86,9 @@ public final class GatewayMetrics: Sendable {
         lines.append("# HELP gosgate_queue_depth Requests waiting for an EPGU quota slot.")
         lines.append("# TYPE gosgate_queue_depth gauge")
         lines.append("gosgate_queue_depth \(gauges.queueDepth)")
+        lines.append("# HELP gosgate_requests_in_flight Calls being processed now (gateway.max_concurrent_requests caps it).")
+        lines.append("# TYPE gosgate_requests_in_flight gauge")
+        lines.append("gosgate_requests_in_flight \(gauges.requestsInFlight)")
         lines.append("# HELP gosgate_audit_chain_length Records in the audit hash chain.")
         lines.append("# TYPE gosgate_audit_chain_length gauge")
         lines.append("gosgate_audit_chain_length \(gauges.auditChainLength)")

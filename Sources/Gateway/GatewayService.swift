@@ -99,7 +99,8 @@ public final class GatewayService: Sendable {
 
     /// The health endpoints.
     public var healthResponder: HealthResponder {
-        HealthResponder(store: store, auditor: auditor, identities: identities, governor: governor, metrics: metrics)
+        HealthResponder(store: store, auditor: auditor, identities: identities, governor: governor, inflight: inflight,
+                        metrics: metrics)
     }
 
     /// Runs listeners and background work until SIGTERM/SIGINT (graceful) or cancellation.

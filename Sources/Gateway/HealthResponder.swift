@@ -15,6 +15,7 @@ public struct HealthResponder: HTTPResponder {
     let auditor: CallAuditor
     let identities: IdentityRegistry
     let governor: QuotaGovernor
+    let inflight: ConcurrencyLimit
     let metrics: GatewayMetrics
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -73,7 +74,8 @@ public struct HealthResponder: HTTPResponder {
             tokens[name] = (status.state.rawValue, status.expiresAt.map { $0.timeIntervalSinceNow })
         }
         let chainLength = (try? store.auditTail(limit: 1).last.map { Int($0.seq) }) ?? 0
-        return GatewayMetrics.Gauges(queueDepth: await governor.queueDepth(), auditChainLength: chainLength ?? 0,
+        return GatewayMetrics.Gauges(queueDepth: await governor.queueDepth(), requestsInFlight: inflight.inUse,
+                                     auditChainLength: chainLength ?? 0,
                                      tokens: tokens)
     }
 

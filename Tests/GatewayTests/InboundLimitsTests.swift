@@ -117,6 +117,8 @@ import Testing
                 .send("5\r\nhello\r\n"), .sleep(3), .send("0\r\n\r\n"), .readToEnd,
             ])
             try await Task.sleep(for: .milliseconds(700))
+            let metrics = try await Curl.run(["http://127.0.0.1:\(gateway.healthPort)/metrics"])
+            #expect(metrics.text.contains("\ngosgate_requests_in_flight 1\n"), "\(metrics.text)")
             let started = Date()
             let waiting = try await gateway.request("GET", Self.readPath)
             #expect(waiting.status == 503)
