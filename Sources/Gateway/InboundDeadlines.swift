@@ -142,7 +142,7 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(after delay: TimeAmount, context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = context.eventLoop.scheduleTask(in: delay) { [weak self] in self?.timerFired() }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in self?.timerFired() }
     }
 
     private func timerFired() {
@@ -178,7 +178,8 @@ final class InboundDeadlines: ChannelDuplexHandler, RemovableChannelHandler {
         let (head, body) = answer.http1Parts(version: version, closing: true)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Placed before the HTTP decoder: tells `InboundDeadlines` that bytes arrived.

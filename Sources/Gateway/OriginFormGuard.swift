@@ -32,7 +32,8 @@ final class OriginFormGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let (head, body) = LocalAnswer.absoluteFormTarget.http1Parts(version: version, closing: true)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

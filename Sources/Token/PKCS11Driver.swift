@@ -95,7 +95,7 @@ final class PKCS11Driver: TokenDriver {
     }
 
     func sign(digest: Data) throws(TokenError) -> Data {
-        guard let session else { throw .tokenAbsent(waited: .zero) }
+        guard session != nil else { throw .tokenAbsent(waited: .zero) }
         let key = try knownKey()
         guard mechanisms.isEmpty || mechanisms.contains(PKCS11Constants.mechanismGOSTR3410) else {
             throw .mechanismUnsupported("the token does not offer CKM_GOSTR3410 (raw signing of a digest); "
@@ -107,7 +107,7 @@ final class PKCS11Driver: TokenDriver {
     }
 
     func sign(message: Data) throws(TokenError) -> Data? {
-        guard let session else { throw .tokenAbsent(waited: .zero) }
+        guard session != nil else { throw .tokenAbsent(waited: .zero) }
         let combined = PKCS11Constants.mechanismGOSTR3410WithGOSTR3411_12_256
         guard mechanisms.contains(combined) else { return nil }
         let key = try knownKey()
