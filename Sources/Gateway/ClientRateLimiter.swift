@@ -8,7 +8,7 @@ import Synchronization
 final class ClientRateLimiter: Sendable {
     /// The verdict for one call.
     enum Decision: Equatable {
-        case admitted(remaining: Int)
+        case admitted
         /// Over the limit; the window ends after `retryAfter` seconds.
         case refused(retryAfter: Int)
     }
@@ -30,7 +30,7 @@ final class ClientRateLimiter: Sendable {
             guard window.count < limit else { return .refused(retryAfter: Int(max(1, start + 60 - epochSeconds))) }
             window.count += 1
             windows[client] = window
-            return .admitted(remaining: limit - window.count)
+            return .admitted
         }
     }
 }
