@@ -81,7 +81,9 @@ public final class AdminServer: Service, Sendable {
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
                 try pipeline.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: Self.maximumBodyBytes))
-                return Connection(peer: peer, channel: try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                // A connection accepted while the listener closes is dropped before it is served; only the
+                // deinit-finishing wrapper survives that (the other one traps on an unfinished writer).
+                return Connection(peer: peer, channel: try NIOAsyncChannel(synchronouslyWrapping: channel))
             }
         }
         switch listener {

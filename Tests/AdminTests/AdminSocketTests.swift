@@ -47,6 +47,31 @@ struct AdminSocketTests {
         }
     }
 
+    @Test func stoppingWhileClientsKeepConnectingIsClean() async throws {
+        try await AdminHarness.with { harness in
+            // Clients connect as fast as they can (Python) while servers start and stop under them:
+            // a connection accepted as the listener closes must not bring the process down.
+            let path = harness.directory.path("busy.sock")
+            let hammer = """
+            import socket, sys, time
+            end = time.time() + float(sys.argv[2])
+            while time.time() < end:
+                try:
+                    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                    s.sendall(b"GET /v1/peer HTTP/1.1\\r\\nHost: gosgate\\r\\n\\r\\n"); s.close()
+                except OSError:
+                    time.sleep(0.001)
+            """
+            async let load = ChildProcess.run("/usr/bin/python3", ["-c", hammer, path, "6"])
+            for _ in 0..<20 {
+                try await withServer(harness, .path(AdminSocketSettings(path: path, mode: 0o600, group: nil))) {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(try await load.status == 0)
+        }
+    }
+
     @Test func liveSocketIsNeverTakenOver() async throws {
         try await AdminHarness.with { harness in
             let second = AdminServer(api: harness.api, listener: .path(AdminSocketSettings(path: harness.socketPath)),
