@@ -102,34 +102,12 @@ public final class GatewayStore: Sendable {
 
     // MARK: Internal clients
 
-    /// Creates a client and returns it with its key, which is never retrievable again.
+    /// Creates a client that may call `allowedRoutes` as `defaultIdentity` and returns it with its
+    /// key, which is never retrievable again.
     public func addClient(name: String, defaultIdentity: String?, allowedRoutes: [String] = ["*"],
                           now: Date = Date()) throws(StoreError) -> (client: InternalClient, key: GatewayKey) {
-        guard !name.isEmpty else { throw .invalidValue("a client needs a name") }
-        let key = GatewayKey.generate()
-        let hash: Data
-        do { hash = try key.hash() } catch { throw .writeFailed("cannot hash the new key: \(error)") }
-        let client = try writeDirectory { db in
-            var identityID: Int64?
-            if let defaultIdentity {
-                guard let identity = try Identity.filter(Column("name") == defaultIdentity).fetchOne(db) else {
-                    throw StoreError.notFound(kind: "identity", name: defaultIdentity)
-                }
-                identityID = identity.id
-            }
-            let routes = String(decoding: try JSONEncoder().encode(allowedRoutes), as: UTF8.self)
-            var record = InternalClient(id: nil, name: name, keyID: key.keyID, keyHash: hash,
-                                        defaultIdentityID: identityID, allowedIdentities: "[]",
-                                        allowedRoutes: routes, ipAllow: "[]", ratePerMinute: nil,
-                                        createdAt: now, revokedAt: nil)
-            do {
-                try record.insert(db)
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                throw StoreError.duplicate(kind: "client", name: name)
-            }
-            return record
-        }
-        return (client, key)
+        try addClient(name: name, permissions: ClientPermissions(defaultIdentity: defaultIdentity, allowedRoutes: allowedRoutes),
+                      now: now)
     }
 
     /// The active client holding `presentedKey`, or nil for unknown, malformed or revoked keys.

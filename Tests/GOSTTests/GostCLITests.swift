@@ -5,30 +5,6 @@ import TestSupport
 
 /// `gosgatectl gost …` end to end: the built binary, checked against the openssl CLI.
 @Suite struct GostCLITests {
-    /// The built `gosgatectl`: next to the test bundle, or where `swift build --show-bin-path` says.
-    static let binary: String? = {
-        if let override = ProcessInfo.processInfo.environment["GOSGATECTL"] { return override }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var candidates = [executable.deletingLastPathComponent().appendingPathComponent("gosgatectl").path]
-        var root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while root.path != "/", !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
-            root = root.deletingLastPathComponent()
-        }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["swift", "build", "--show-bin-path"]
-        probe.currentDirectoryURL = root
-        let pipe = Pipe()
-        probe.standardOutput = pipe
-        probe.standardError = FileHandle.nullDevice
-        if (try? probe.run()) != nil {
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            probe.waitUntilExit()
-            candidates.append(text.trimmingCharacters(in: .whitespacesAndNewlines) + "/gosgatectl")
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
     struct Result {
         let status: Int32
         let stdout: Data
@@ -38,7 +14,7 @@ import TestSupport
     }
 
     static func ctl(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let binary = try #require(binary, "gosgatectl is not built; run swift build first")
+        let binary = try BuiltProducts.path("gosgatectl")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["gost"] + arguments

@@ -6,18 +6,8 @@ import TestSupport
 /// checked with `openssl s_client` and `curl`; stopped by its PID.
 @Suite("gosgate-stand command")
 struct StandCommandTests {
-    /// The built executable, next to the test bundle.
     static var executable: String {
-        get throws {
-            var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            // swift test runs the .xctest bundle from the build directory itself.
-            if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
-            let path = directory.appendingPathComponent("gosgate-stand").path
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw PeerFailure("\(path) is missing; build it with `swift build --product gosgate-stand`")
-            }
-            return path
-        }
+        get throws { try BuiltProducts.path("gosgate-stand") }
     }
 
     @Test("--version and --help answer")

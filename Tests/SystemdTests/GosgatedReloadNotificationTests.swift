@@ -21,7 +21,7 @@ struct GosgatedReloadNotificationTests {
         let systemd = try DatagramListener()
         var environment = OpenSSLCLI.environment
         environment["NOTIFY_SOCKET"] = systemd.path
-        let daemon = try SpawnedProcess(try TestBinary.product("gosgated"), ["--config", configurationPath],
+        let daemon = try SpawnedProcess(try BuiltProducts.path("gosgated"), ["--config", configurationPath],
                                         environment: environment)
         defer { daemon.stop() }
 
@@ -35,7 +35,7 @@ struct GosgatedReloadNotificationTests {
         }
         #expect(daemon.isRunning, "SIGHUP ended gosgated: \(daemon.output)")
 
-        let gosgatectl = try TestBinary.product("gosgatectl")
+        let gosgatectl = try BuiltProducts.path("gosgatectl")
         try await Self.expectReloadBracket(from: systemd, daemon: daemon, status: "reloaded; 0 identities") {
             let reload = try await ChildProcess.run(gosgatectl, ["reload", "--socket", adminSocket])
             #expect(reload.status == 0, "\(reload.stderr)")

@@ -124,15 +124,6 @@ public final class PCSCRig: @unchecked Sendable {
         return descriptor
     }
 
-    /// A product of this build (`gosgate-vcard`, `gosgatectl`): next to the running test binary,
-    /// whichever build directory that is, else in the package's `.build/debug`.
-    public static func builtProduct(_ name: String) -> String {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
-    }
-
     private init(options: CardOptions) throws {
         let needed = ["/usr/sbin/pcscd": "pcscd", "/usr/lib/pcsc/drivers/serial/libifdvpcd.so": "vsmartcard-vpcd",
                       "/usr/bin/opensc-tool": "opensc", Self.openSCModule: "opensc-pkcs11"]
@@ -268,10 +259,7 @@ public final class PCSCRig: @unchecked Sendable {
     // MARK: the virtual card
 
     private func startCard() throws {
-        let executable = Self.builtProduct("gosgate-vcard")
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw PeerFailure("\(executable) is missing; build it first: swift build --product gosgate-vcard")
-        }
+        let executable = try BuiltProducts.path("gosgate-vcard")
         var arguments = ["--key", keyPair.keyPath, "--cert", keyPair.certificatePath,
                          "--pin-file", directory.path("pin"), "--retries", "\(options.retries)",
                          "--serial", options.serial, "--label", options.label, "--key-id", options.keyID,
@@ -325,10 +313,6 @@ public final class PCSCRig: @unchecked Sendable {
         let status = peer.waitForExit(timeout: timeout)
         return PeerOutput(status: status, output: peer.output)
     }
-
-    /// Root of the package (this file is Tests/TestSupport/PCSCRig.swift).
-    public static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }
 
 /// A child process started with `posix_spawn` and a clean signal mask.

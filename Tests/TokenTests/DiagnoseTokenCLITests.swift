@@ -4,13 +4,8 @@ import Testing
 
 /// `gosgatectl diagnose token` as an operator runs it, against the virtual card.
 @Suite(.serialized) struct DiagnoseTokenCLITests {
-    private static let gosgatectl = PCSCRig.builtProduct("gosgatectl")
-
     private func diagnose(_ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
-        guard FileManager.default.isExecutableFile(atPath: Self.gosgatectl) else {
-            throw PeerFailure("\(Self.gosgatectl) is missing; build it first: swift build --product gosgatectl")
-        }
-        let peer = try PeerProcess.startClient(Self.gosgatectl, arguments: ["diagnose", "token", "--json"] + arguments)
+        let peer = try PeerProcess.startClient(try BuiltProducts.path("gosgatectl"), arguments: ["diagnose", "token", "--json"] + arguments)
         let status = peer.waitForExit(timeout: 60)
         // The pretty-printed report opens and closes with a bare brace line; log lines (stderr,
         // errors only) may be interleaved around it in the captured output.
