@@ -229,12 +229,7 @@ public final class GatewayService: Sendable {
     static func tokenConfiguration(_ token: TokenSettings) throws -> TokenConfiguration {
         switch token.driver {
         case .pkcs11:
-            let keyID = token.keyID.map { hex in
-                Data(stride(from: 0, to: hex.count, by: 2).compactMap { offset in
-                    let start = hex.index(hex.startIndex, offsetBy: offset)
-                    return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)
-                })
-            }
+            let keyID = token.keyID.flatMap { Data(hexDigits: $0) }  // the loader checked it is hex
             return TokenConfiguration(
                 driver: .pkcs11(PKCS11Settings(modulePath: token.module ?? "", tokenLabel: token.tokenLabel,
                                                tokenSerial: token.tokenSerial, keyID: keyID, keyLabel: token.keyLabel)),

@@ -74,13 +74,8 @@ final class DigestingFileWriter {
         } catch {
             throw .keyMaterial("\(error)")
         }
-        return UploadedFile(path: path, size: size, streebog256: Self.hex(streebogDigest),
-                            sha256: Self.hex(output.prefix(Int(length))), fileName: fileName,
+        return UploadedFile(path: path, size: size, streebog256: streebogDigest.lowercaseHexString,
+                            sha256: output.prefix(Int(length)).lowercaseHexString, fileName: fileName,
                             leadingBytes: leading)
-    }
-
-    /// Lowercase hex, as the `openssl dgst` and `sha256sum` commands print digests.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

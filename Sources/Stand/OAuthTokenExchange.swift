@@ -154,7 +154,7 @@ struct OAuthTokenExchange: Sendable {
     /// Refresh tokens are stored only as this hash.
     private static func hash(_ token: String) throws(ESIAFailure) -> String {
         do {
-            return DigestingFileWriter.hex(try Streebog.hash256(Data(token.utf8)))
+            return try Streebog.hash256(Data(token.utf8)).lowercaseHexString
         } catch {
             throw .internalError("\(error)")
         }

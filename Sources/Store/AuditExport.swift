@@ -1,4 +1,5 @@
 import Foundation
+import GOST
 
 /// The audit chain as JSON Lines, for auditors who check it offline with `gosgatectl audit verify
 /// --file`: a header (format, version, first record and the hash it chains from), one line per
@@ -62,14 +63,14 @@ public enum AuditExport {
             actor = record.actor
             subject = record.subject
             detail = record.detail
-            prevHash = record.prevHash.hexString
-            hash = record.hash.hexString
+            prevHash = record.prevHash.lowercaseHexString
+            hash = record.hash.lowercaseHexString
         }
 
         /// The stored record this line describes; nil when a field is not well formed.
         public var record: AuditRecord? {
-            guard let kind = AuditRecord.Kind(rawValue: kind), let prev = Data(hexString: prevHash),
-                  let hash = Data(hexString: hash) else { return nil }
+            guard let kind = AuditRecord.Kind(rawValue: kind), let prev = Data(hexDigits: prevHash),
+                  let hash = Data(hexDigits: hash) else { return nil }
             return AuditRecord(seq: seq, at: Date(timeIntervalSince1970: Double(atMilliseconds) / 1000), kind: kind,
                                actor: actor, subject: subject, detail: detail, prevHash: prev, hash: hash)
         }
@@ -92,7 +93,7 @@ public enum AuditExport {
     /// The header line (with its newline).
     public static func headerLine(firstSeq: Int64, anchor: Data, since: Date?, now: Date = Date()) -> Data {
         line(Header(exportedAt: timestamp(now), since: since.map(timestamp), firstSeq: firstSeq,
-                    anchorHash: anchor.hexString))
+                    anchorHash: anchor.lowercaseHexString))
     }
 
     /// One record's line (with its newline).
@@ -102,7 +103,7 @@ public enum AuditExport {
 
     /// The trailer line (with its newline).
     public static func trailerLine(count: Int, headSeq: Int64, headHash: Data) -> Data {
-        line(Trailer(count: count, headSeq: headSeq, headHash: headHash.hexString))
+        line(Trailer(count: count, headSeq: headSeq, headHash: headHash.lowercaseHexString))
     }
 
     /// Checks an export: header, every record, trailer.
@@ -122,7 +123,7 @@ public enum AuditExport {
         guard header.version == version else {
             return broken(nil, "export version \(header.version) is not supported (this gosgatectl reads version \(version))")
         }
-        guard let anchor = Data(hexString: header.anchorHash), anchor.count == 32 else {
+        guard let anchor = Data(hexDigits: header.anchorHash), anchor.count == 32 else {
             return broken(nil, "the header's anchor_hash is not a 32-byte hex hash")
         }
         if header.firstSeq == 1 && anchor != AuditRecord.genesisHash {
@@ -156,9 +157,9 @@ public enum AuditExport {
             return broken(nil, "the export has no trailer: it was cut short", verifier, firstSeq: header.firstSeq)
         }
         guard trailer.count == verifier.count, trailer.headSeq == verifier.headSeq,
-              trailer.headHash == verifier.headHash.hexString else {
+              trailer.headHash == verifier.headHash.lowercaseHexString else {
             return broken(trailer.headSeq, "the trailer names head \(trailer.headSeq) \(trailer.headHash.prefix(16))… "
-                + "but the records end at \(verifier.headSeq) \(verifier.headHash.hexString.prefix(16))…", verifier,
+                + "but the records end at \(verifier.headSeq) \(verifier.headHash.lowercaseHexString.prefix(16))…", verifier,
                 firstSeq: header.firstSeq)
         }
         return AuditFileVerification(source: .export, firstSeq: header.firstSeq, count: verifier.count,
@@ -166,7 +167,7 @@ public enum AuditExport {
     }
 
     /// Lowercase hex, the way exports and the admin API show hashes.
-    public static func hex(_ data: Data) -> String { data.hexString }
+    public static func hex(_ data: Data) -> String { data.lowercaseHexString }
 
     /// `2025-01-31T12:00:00.123Z`.
     public static func timestamp(_ date: Date) -> String {
@@ -180,25 +181,5 @@ public enum AuditExport {
         var data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         data.append(UInt8(ascii: "\n"))
         return data
-    }
-}
-
-extension Data {
-    /// Lowercase hex.
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-
-    /// Parses lowercase or uppercase hex; nil for anything else.
-    init?(hexString: String) {
-        guard hexString.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(hexString.count / 2)
-        var index = hexString.startIndex
-        while index < hexString.endIndex {
-            let next = hexString.index(index, offsetBy: 2)
-            guard let byte = UInt8(hexString[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self.init(bytes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GOST
 import Synchronization
 
 /// The card side of pcscd's `vpcd` reader driver: a TCP client that vpcd (the server inside pcscd)

@@ -73,8 +73,8 @@ struct VirtualCardCommand: ParsableCommand {
 
     mutating func validate() throws {
         guard (1...15).contains(retries) else { throw ValidationError("--retries must be 1...15") }
-        guard Data(hex: serial) != nil, !serial.isEmpty else { throw ValidationError("--serial must be hex digits") }
-        guard let id = Data(hex: keyID), !id.isEmpty else { throw ValidationError("--key-id must be hex digits") }
+        guard Data(hexDigits: serial, allowingSeparators: true) != nil, !serial.isEmpty else { throw ValidationError("--serial must be hex digits") }
+        guard let id = Data(hexDigits: keyID, allowingSeparators: true), !id.isEmpty else { throw ValidationError("--key-id must be hex digits") }
         guard keyReference > 0 else { throw ValidationError("--key-ref must be 1...255") }
         guard pin == nil || pinFile == nil else { throw ValidationError("give --pin or --pin-file, not both") }
     }
@@ -101,8 +101,8 @@ struct VirtualCardCommand: ParsableCommand {
         if paramSet == nil {
             log.event("warning: the key is on \(signer.key.parameterSet); opensc-pkcs11.so signs only with CryptoPro A/B/C keys")
         }
-        let layout = PKCS15Layout(label: label, serial: Data(hex: serial) ?? Data(), keyReference: keyReference,
-                                  keyID: Data(hex: keyID) ?? Data(), paramSetNumber: paramSet ?? 1,
+        let layout = PKCS15Layout(label: label, serial: Data(hexDigits: serial, allowingSeparators: true) ?? Data(), keyReference: keyReference,
+                                  keyID: Data(hexDigits: keyID, allowingSeparators: true) ?? Data(), paramSetNumber: paramSet ?? 1,
                                   certificateDER: signer.certificate.der)
         let card = VirtualRutoken(layout: layout, key: signer.key, pin: pinBytes, maximumRetries: retries)
         if locked { card.lock() }

@@ -145,7 +145,7 @@ struct DiagnoseTokenCommand: AsyncParsableCommand {
         switch driver {
         case .pkcs11:
             let id = try keyID.map { text throws(TokenError) -> Data in
-                guard let bytes = Data(hexDigits: text) else {
+                guard let bytes = Data(hexDigits: text, allowingSeparators: true), !bytes.isEmpty else {
                     throw .configurationInvalid("--key-id \(text) is not hex")
                 }
                 return bytes
@@ -267,21 +267,5 @@ extension TokenDriverKind: ExpressibleByArgument {}
 private extension Duration {
     var milliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
-    }
-}
-
-private extension Data {
-    /// Hex digits (colons and spaces allowed); nil for anything else.
-    init?(hexDigits text: String) {
-        let digits = text.filter { $0 != ":" && $0 != " " }
-        guard !digits.isEmpty, digits.count % 2 == 0, digits.allSatisfy(\.isHexDigit) else { return nil }
-        var bytes: [UInt8] = []
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            bytes.append(UInt8(digits[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        self.init(bytes)
     }
 }
