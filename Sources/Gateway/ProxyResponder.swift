@@ -341,20 +341,17 @@ public struct ProxyResponder: HTTPResponder {
     /// `{"orderId": 123…}` (or `"123"`) in the first bytes of an answer. A plain scan: it runs on
     /// every answer, where compiling a regular expression each time cost more than the rest.
     static func orderID(in prefix: Data) -> String? {
-        let bytes = [UInt8](prefix)
-        let name = Array(#""orderId""#.utf8)
-        guard bytes.count > name.count else { return nil }
-        for start in 0...(bytes.count - name.count) where bytes[start] == name[0] && Array(bytes[start..<start + name.count]) == name {
-            var index = start + name.count
-            func skipSpaces() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D { index += 1 } }
-            skipSpaces()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { continue }
-            index += 1
-            skipSpaces()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "\"") { index += 1 }
-            let digits = bytes[index...].prefix { (0x30...0x39).contains($0) }.prefix(20)
-            guard !digits.isEmpty else { continue }
-            return String(decoding: digits, as: UTF8.self)
+        let name = Data(#""orderId""#.utf8)
+        var searchFrom = prefix.startIndex
+        while let found = prefix.range(of: name, in: searchFrom..<prefix.endIndex) {
+            searchFrom = found.upperBound
+            // `"orderId"`, blanks, `:`, blanks, an optional quote, then the digits.
+            let rest = prefix[found.upperBound...].drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+            guard rest.first == UInt8(ascii: ":") else { continue }
+            var value = rest.dropFirst().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+            if value.first == UInt8(ascii: "\"") { value = value.dropFirst() }
+            let digits = value.prefix { (0x30...0x39).contains($0) }.prefix(20)
+            if !digits.isEmpty { return String(decoding: digits, as: UTF8.self) }
         }
         return nil
     }
