@@ -15,7 +15,7 @@ public struct GatewayKey: Sendable {
     /// A new random key from the system's CSPRNG (getrandom).
     public static func generate() -> GatewayKey {
         var generator = SystemRandomNumberGenerator()
-        let id = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        let id = (0..<8).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.lowercaseHexString
         let secret = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
         return GatewayKey(keyID: id, secret: secret)
     }

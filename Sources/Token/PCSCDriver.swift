@@ -192,7 +192,7 @@ final class PCSCDriver: TokenDriver {
         loggedIn = false
         let serial = try card.transaction { () throws(TokenError) -> String? in
             let response = try card.transmit(CommandAPDU("GET DATA serial", ins: 0xCA, p1: 0x01, p2: 0x81, le: 256))
-            return response.isSuccess ? response.data.map { String(format: "%02x", $0) }.joined() : nil
+            return response.isSuccess ? response.data.lowercaseHexString : nil
         }
         let found = TokenIdentity(reader: card.reader, label: try? readLabel(card), serial: serial,
                                   manufacturer: TokenModel.isRutokenECP(atr) ? "Aktiv Co." : nil,

@@ -233,7 +233,7 @@ final class PKCS11Driver: TokenDriver {
     }
 
     private var keyText: String {
-        if let id = settings.keyID { return "CKA_ID \(id.map { String(format: "%02x", $0) }.joined())" }
+        if let id = settings.keyID { return "CKA_ID \(id.lowercaseHexString)" }
         return "CKA_LABEL \"\(settings.keyLabel ?? "")\""
     }
 
@@ -258,7 +258,7 @@ final class PKCS11Driver: TokenDriver {
             let all = (try? module.findObjects(session, matching: [(PKCS11Constants.attributeClass,
                                                                      Self.ulong(PKCS11Constants.classPrivateKey))])) ?? []
             let ids = all.compactMap { try? module.attribute(PKCS11Constants.attributeID, of: $0, session: session) }
-                .map { $0.map { String(format: "%02x", $0) }.joined() }
+                .map(\.lowercaseHexString)
             throw .keyNotFound("no private key with \(keyText) on the token; private keys present: "
                                + (ids.isEmpty ? "none" : ids.map { "CKA_ID \($0)" }.joined(separator: ", ")))
         }

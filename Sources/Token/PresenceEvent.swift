@@ -21,7 +21,7 @@ public enum PresenceEvent: Sendable, Hashable, CustomStringConvertible {
         case .readerRemoved(let reader): return "reader removed: \(reader)"
         case .cardInserted(let reader, let atr):
             return "card inserted in \(reader): \(TokenModel.name(forAnswerToReset: atr) ?? "unknown card") "
-                + "(ATR \(atr.map { String(format: "%02X", $0) }.joined()))"
+                + "(ATR \(atr.hexString))"
         case .cardRemoved(let reader): return "card removed from \(reader)"
         }
     }

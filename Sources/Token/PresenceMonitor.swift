@@ -1,4 +1,5 @@
 import Foundation
+import GOST
 import Logging
 import Synchronization
 
@@ -45,7 +46,7 @@ public final class PresenceMonitor: Sendable {
             let present = state.isCardPresent && !state.isGone
             return PresenceSnapshot.Reader(
                 name: state.name, cardPresent: present,
-                answerToReset: present ? state.answerToReset.map { String(format: "%02X", $0) }.joined() : nil,
+                answerToReset: present ? state.answerToReset.hexString : nil,
                 cardName: present ? TokenModel.name(forAnswerToReset: state.answerToReset) : nil)
         })
     }
@@ -190,7 +191,7 @@ public final class PresenceMonitor: Sendable {
 
     private func updateCard(_ reader: PCSCContext.ReaderState) {
         let present = reader.isCardPresent && !reader.isGone
-        let atrHex = reader.answerToReset.map { String(format: "%02X", $0) }.joined()
+        let atrHex = reader.answerToReset.hexString
         let counterMoved = eventCounterMoved(reader)
         let events = state.withLock { state -> [PresenceEvent] in
             guard let index = state.snapshot.readers.firstIndex(where: { $0.name == reader.name }) else { return [] }
