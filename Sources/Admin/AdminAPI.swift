@@ -43,7 +43,7 @@ public final class AdminAPI: Sendable {
         }
         var allowedMethods: [String] = []
         for route in Self.routes {
-            guard let parameters = route.bind(request.segments) else { continue }
+            guard let parameters = route.pattern.bind(request.segments) else { continue }
             guard route.method == request.method else {
                 allowedMethods.append(route.method.rawValue)
                 continue

@@ -1,3 +1,4 @@
+import Gateway
 import NIOHTTP1
 
 /// One endpoint: where it is, who may call it, and whether calling it changes anything (every
@@ -22,8 +23,8 @@ struct AdminRoute: Sendable {
     }
 
     let method: HTTPMethod
-    /// Path segments; `{name}` matches one segment.
-    let pattern: [String]
+    /// The path; `{name}` matches one segment.
+    let pattern: PathPattern
     /// `client.add`, `token.login`...: names the call in audit records and refusals.
     let action: String
     let tier: AdminTier
@@ -33,25 +34,10 @@ struct AdminRoute: Sendable {
     init(_ method: HTTPMethod, _ path: String, _ action: String, tier: AdminTier, mutating: Bool = false,
          _ handle: @escaping @Sendable (AdminAPI, Call) async throws -> Outcome) {
         self.method = method
-        pattern = path.split(separator: "/").map(String.init)
+        pattern = PathPattern(path)
         self.action = action
         self.tier = tier
         self.mutating = mutating
         self.handle = handle
-    }
-
-    /// The placeholders, when `segments` fit the pattern.
-    func bind(_ segments: [String]) -> [String: String]? {
-        guard segments.count == pattern.count else { return nil }
-        var parameters: [String: String] = [:]
-        for (expected, actual) in zip(pattern, segments) {
-            if expected.hasPrefix("{") {
-                guard !actual.isEmpty else { return nil }
-                parameters[String(expected.dropFirst().dropLast())] = actual
-            } else if expected != actual {
-                return nil
-            }
-        }
-        return parameters
     }
 }

@@ -4,8 +4,8 @@ public struct EPGURoute: Sendable, Hashable {
     public let name: String
     /// The HTTP method EPGU documents.
     public let method: String
-    /// Path segments; `{name}` matches one non-empty segment.
-    public let pattern: [String]
+    /// The path; `{name}` matches one non-empty segment.
+    public let pattern: PathPattern
     /// Whether a Bearer token must be injected (dictionaries are public).
     public let needsToken: Bool
     /// Whether the call may be sent again after an EPGU 401 (reads are; order creation and pushes
@@ -17,7 +17,7 @@ public struct EPGURoute: Sendable, Hashable {
     init(_ name: String, _ method: String, _ path: String, token: Bool = true, replay: Bool, createsOrder: Bool = false) {
         self.name = name
         self.method = method
-        self.pattern = path.split(separator: "/").map(String.init)
+        self.pattern = PathPattern(path)
         self.needsToken = token
         self.safeToReplay = replay
         self.createsOrder = createsOrder

@@ -8,10 +8,13 @@ public struct RouteTable: Sendable {
         case notFound
     }
 
+    /// Literal routes before ones with placeholders: `/order/getOrdersStatus` is not `/order/{orderId}`.
     private let routes: [EPGURoute]
 
     public init(routes: [EPGURoute] = EPGURoute.all) {
-        self.routes = routes
+        self.routes = routes.enumerated()
+            .sorted { ($0.element.pattern.placeholderCount, $0.offset) < ($1.element.pattern.placeholderCount, $1.offset) }
+            .map(\.element)
     }
 
     /// Matches a normalised path (see `RequestTargetPolicy`). One trailing slash is accepted, since
@@ -20,29 +23,13 @@ public struct RouteTable: Sendable {
         var segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         if segments.last == "" { segments.removeLast() }
         var allowed: [String] = []
-        // Literal segments win over parameters: `/order/getOrdersStatus` is not `/order/{orderId}`.
-        let candidates = routes.filter { $0.pattern.count == segments.count }
-            .sorted { $0.pattern.filter { $0.hasPrefix("{") }.count < $1.pattern.filter { $0.hasPrefix("{") }.count }
-        for route in candidates {
-            guard let parameters = Self.bind(route.pattern, to: segments) else { continue }
+        for route in routes {
+            guard let parameters = route.pattern.bind(segments) else { continue }
             if route.method == method { return .route(route, parameters: parameters) }
             allowed.append(route.method)
             // A literal match decides the resource; do not fall through to a parameter route.
-            if !route.pattern.contains(where: { $0.hasPrefix("{") }) { break }
+            if route.pattern.placeholderCount == 0 { break }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
-    }
-
-    private static func bind(_ pattern: [String], to segments: [String]) -> [String: String]? {
-        var parameters: [String: String] = [:]
-        for (expected, actual) in zip(pattern, segments) {
-            if expected.hasPrefix("{") {
-                guard !actual.isEmpty else { return nil }
-                parameters[String(expected.dropFirst().dropLast())] = actual
-            } else if expected != actual {
-                return nil
-            }
-        }
-        return parameters
     }
 }
