@@ -13,6 +13,9 @@ public struct ProxyResponder: HTTPResponder {
 
     /// Header naming the identity to act as, when the client may choose.
     public static let identityHeader = HTTPField.Name("X-Gosgate-Identity")!
+    static let rateLimitLimit = HTTPField.Name("X-RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("X-RateLimit-Reset")!
 
     let routes = RouteTable()
     let clients: ClientDirectory
@@ -279,9 +282,9 @@ public struct ProxyResponder: HTTPResponder {
         var headers = HeaderHygiene.clientResponseHeaders(from: upstream.headers, requestID: call.requestID)
         let contentLength = headers[.contentLength].flatMap(Int.init)
         headers[.contentLength] = nil
-        headers[HTTPField.Name("X-RateLimit-Limit")!] = String(admission.limit)
-        headers[HTTPField.Name("X-RateLimit-Remaining")!] = String(admission.remaining)
-        headers[HTTPField.Name("X-RateLimit-Reset")!] = String(Int(admission.resetAt.timeIntervalSince1970))
+        headers[Self.rateLimitLimit] = String(admission.limit)
+        headers[Self.rateLimitRemaining] = String(admission.remaining)
+        headers[Self.rateLimitReset] = String(Int(admission.resetAt.timeIntervalSince1970))
         let status = upstream.status
         let auditor = self.auditor, metrics = self.metrics, logger = self.logger
         let route = call.route?.name ?? "-", client = call.client ?? "-"

@@ -145,14 +145,20 @@ public final class GatewayStore: Sendable {
     ///
     /// The write is a single immediate transaction, so concurrent appends from several tasks or
     /// processes still form one unbroken chain.
+    /// Sorted keys, so a record's text (and hash) does not depend on dictionary order. Encoding
+    /// does not change the encoder, so the one instance serves every append.
+    private static let detailEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
     @discardableResult
     public func appendAudit(kind: AuditRecord.Kind, actor: String, subject: String = "",
                             detail: [String: String] = [:], at now: Date = Date()) throws(StoreError) -> AuditRecord {
         let detailJSON: String
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            detailJSON = String(decoding: try encoder.encode(detail), as: UTF8.self)
+            detailJSON = String(decoding: try Self.detailEncoder.encode(detail), as: UTF8.self)
         } catch {
             throw .invalidValue("audit detail is not encodable: \(error)")
         }
