@@ -182,22 +182,7 @@ private struct OpenSSLPeer {
     let environment: [String: String]
 
     init(directory: URL) throws {
-        let config = directory.appendingPathComponent("engine.cnf")
-        try """
-        openssl_conf = openssl_init
-        [openssl_init]
-        engines = engine_sect
-        [engine_sect]
-        gost = gost_sect
-        [gost_sect]
-        engine_id = gost
-        dynamic_path = \(GOSTEngine.enginePath)
-        default_algorithms = ALL
-
-        """.write(to: config, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENSSL_CONF"] = config.path
-        self.environment = environment
+        environment = try OpenSSLEngineEnvironment.make(in: directory)
     }
 
     /// Runs `openssl ARGS`, returns stdout, throws on a non-zero exit.

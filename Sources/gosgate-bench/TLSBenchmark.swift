@@ -280,22 +280,7 @@ extension TLSBenchmark {
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("gosgate-bench-tls-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let config = directory.appendingPathComponent("engine.cnf").path
-            try """
-            openssl_conf = openssl_init
-            [openssl_init]
-            engines = engine_sect
-            [engine_sect]
-            gost = gost_sect
-            [gost_sect]
-            engine_id = gost
-            dynamic_path = \(GOSTEngine.enginePath)
-            default_algorithms = ALL
-
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-            var environment = ProcessInfo.processInfo.environment
-            environment["OPENSSL_CONF"] = config
-            self.environment = environment
+            environment = try OpenSSLEngineEnvironment.make(in: directory)
         }
 
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
