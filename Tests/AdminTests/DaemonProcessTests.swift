@@ -71,7 +71,7 @@ struct DaemonProcessTests {
             let answer = try await upload.response
             #expect(answer.hasPrefix("HTTP/1.1 "), "the call in flight was answered: \(answer)")
             #expect(!answer.lowercased().contains("x-gosgate-error"), "the answer came from EPGU, not from the gateway: \(answer)")
-            #expect(try await DaemonRig.exitStatus(of: daemon, within: 15) == 0)
+            #expect(try await daemon.exitStatus(within: 15) == 0)
             #expect(Date().timeIntervalSince(stopped) < 8, "it exited once the call was done, not at the grace's end")
         }
     }
@@ -86,7 +86,7 @@ struct DaemonProcessTests {
             try await Task.sleep(for: .milliseconds(700))
             let stopped = Date()
             kill(daemon.process.processIdentifier, SIGTERM)
-            #expect(try await DaemonRig.exitStatus(of: daemon, within: 15) != nil, "gosgated did not exit")
+            #expect(try await daemon.exitStatus(within: 15) != nil, "gosgated did not exit")
             #expect(Date().timeIntervalSince(stopped) < 8, "exited after the grace plus the cancellation bound")
             _ = try await upload
         }
@@ -182,12 +182,6 @@ final class DaemonRig: Sendable {
             + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     }
 
-    /// The daemon's exit status once it exits, waiting without holding a thread; nil if it runs on.
-    static func exitStatus(of daemon: PeerProcess, within seconds: Double) async throws -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while daemon.process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        return daemon.process.isRunning ? nil : daemon.process.terminationStatus
-    }
 
     /// Waits until `/readyz` says ready (the identity holds a token).
     func waitUntilReady() async throws {

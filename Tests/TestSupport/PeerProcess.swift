@@ -117,6 +117,14 @@ public final class PeerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// The exit status once the process ends within `seconds`, nil while it still runs; waits
+    /// without holding a thread (for tests whose servers run in this process).
+    public func exitStatus(within seconds: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// Stops the peer by its PID (SIGTERM, then SIGKILL).
     ///
     /// Children spawned from dispatch worker threads inherit a mask that blocks SIGTERM, so the
