@@ -9,39 +9,8 @@ import Testing
 /// The whole path: internal client → gateway → ESIA API-KEY exchange (CAdES-BES checked by the
 /// stand through OpenSSL) → EPGU over GOST TLS (0xFF85) → back, with curl as the client.
 @Suite(.serialized) struct GatewayStandTests {
-    struct Rig {
-        let stand: Stand
-        let gateway: GatewayHarness
-        let directory: TemporaryDirectory
-    }
-
-    func withRig(_ body: (Rig) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "gosgate-stand-e2e")
-        defer { directory.remove() }
-        var options = StandInitializer.Options()
-        options.port = 0
-        let initialized = try StandInitializer.initialize(directory: directory.path("stand"), options: options)
-        let stand = try Stand(configuration: try StandConfiguration.load(from: initialized.configurationFile))
-        let endpoints = try await stand.start()
-        let apiKey = try #require(initialized.organisation.apiKeys.first?.key)
-        let gateway = try await GatewayHarness(
-            esia: endpoints.esiaURL, epgu: endpoints.epguURL, ca: initialized.caCertificate,
-            epguCiphers: "LEGACY-GOST2012-GOST8912-GOST8912",
-            signer: GOSTFixtures.KeyPair(keyPath: initialized.signerKey, certificatePath: initialized.signerCertificate),
-            apiKey: apiKey)
-        do {
-            try await body(Rig(stand: stand, gateway: gateway, directory: directory))
-        } catch {
-            await gateway.stop()
-            await stand.stop()
-            throw error
-        }
-        await gateway.stop()
-        await stand.stop()
-    }
-
     @Test func anOrderIsCreatedPushedAndReadThroughTheGateway() async throws {
-        try await withRig { rig in
+        try await StandGatewayRig.with { rig in
             let gateway = rig.gateway
             let meta = #"{"region":"45000000000","serviceCode":"10000000001","targetCode":"-10000000001"}"#
             let created = try await gateway.request("POST", "/api/gusmev/order", headers: ["Content-Type: application/json"], body: meta)
@@ -75,7 +44,7 @@ import Testing
     }
 
     @Test func theGatewaysAPIKeySignaturePassesOpenSSL() async throws {
-        try await withRig { rig in
+        try await StandGatewayRig.with { rig in
             // Sign the API-KEY exactly as the gateway does, then let openssl judge it.
             let signer = try SoftwareSigner(keyFile: rig.directory.path("stand/signer.key.pem"),
                                             certificateFile: rig.directory.path("stand/signer.pem"))

@@ -12,30 +12,11 @@ import Testing
     /// Runs a stand and a gateway whose test environment trusts `tokenCertificate` (a file in the
     /// stand directory) for ESIA tokens.
     func withGateway(trusting tokenCertificate: String, _ body: (GatewayHarness) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "gosgate-jwt-e2e")
-        defer { directory.remove() }
-        var options = StandInitializer.Options()
-        options.port = 0
-        let initialized = try StandInitializer.initialize(directory: directory.path("stand"), options: options)
-        let stand = try Stand(configuration: try StandConfiguration.load(from: initialized.configurationFile))
-        let endpoints = try await stand.start()
-        let apiKey = try #require(initialized.organisation.apiKeys.first?.key)
-        // Indented to continue the harness's `test:` environment.
-        let gateway = try await GatewayHarness(
-            esia: endpoints.esiaURL, epgu: endpoints.epguURL, ca: initialized.caCertificate,
-            epguCiphers: "LEGACY-GOST2012-GOST8912-GOST8912",
-            extraYAML: "    esia_token_certificates: [\(directory.path("stand/\(tokenCertificate)"))]",
-            signer: GOSTFixtures.KeyPair(keyPath: initialized.signerKey, certificatePath: initialized.signerCertificate),
-            apiKey: apiKey)
-        do {
-            try await body(gateway)
-        } catch {
-            await gateway.stop()
-            await stand.stop()
-            throw error
+        try await StandGatewayRig.with(environmentYAML: { directory in
+            ["esia_token_certificates: [\(directory.path("stand/\(tokenCertificate)"))]"]
+        }) { rig in
+            try await body(rig.gateway)
         }
-        await gateway.stop()
-        await stand.stop()
     }
 
     @Test("with the stand's token certificate configured, calls go through")
