@@ -56,11 +56,13 @@ public enum EPGUClientError: Error, Sendable, Equatable, CustomStringConvertible
     case unreachable(String)
     /// No response head in time.
     case timeout(String)
+    /// The request body the gateway was streaming failed (the client stopped, or it outgrew the
+    /// limit); EPGU got an aborted request, never a complete one.
+    case requestBodyFailed(String)
 
     public var description: String {
         switch self {
-        case .unreachable(let why): return why
-        case .timeout(let why): return why
+        case .unreachable(let why), .timeout(let why), .requestBodyFailed(let why): return why
         }
     }
 }

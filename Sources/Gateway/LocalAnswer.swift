@@ -92,6 +92,8 @@ extension LocalAnswer {
         LocalAnswer(.requestTimeout, "request_body_timeout",
                     "the request body paused for more than \(limit) (gateway.body_timeout); nothing was forwarded to completion, send the whole call again")
     }
+    static let requestBodyIncomplete = LocalAnswer(.badRequest, "request_body_incomplete",
+        "the request body ended early or broke off; EPGU got an aborted request, never a complete one: send the whole call again")
     static let requestHeaderTooLarge = LocalAnswer(.requestHeaderFieldsTooLarge, "request_header_too_large",
         "the request head is larger than the gateway accepts (gateway.max_header_size)")
     static let malformedRequest = LocalAnswer(.badRequest, "malformed_request", "the request is not valid HTTP/1.1")

@@ -263,11 +263,13 @@ public struct ProxyResponder: HTTPResponder {
             metrics.recordUpstreamLatency((ContinuousClock.now - started).seconds)
             return response
         } catch {
-            // A streamed body that grew past the limit aborts the upstream request; say so, not "unreachable".
-            if case .stream = body, requestDigest.length > settings.maxBodyBytes { throw LocalAnswer.tooLarge(settings.maxBodyBytes) }
             switch error {
             case .unreachable(let why): throw LocalAnswer.upstreamUnreachable(why)
             case .timeout(let why): throw LocalAnswer.upstreamTimeout(why)
+            case .requestBodyFailed:
+                // The meter (the digest's length) says whether the body outgrew the limit or the client stopped.
+                if requestDigest.length > settings.maxBodyBytes { throw LocalAnswer.tooLarge(settings.maxBodyBytes) }
+                throw LocalAnswer.requestBodyIncomplete
             }
         }
     }

@@ -35,6 +35,7 @@ public struct UpstreamEPGUClient: EPGUClient {
         } catch {
             switch error {
             case .responseHeadTimeout, .connectTimeout, .bodyIdleTimeout: throw .timeout(error.description)
+            case .requestBodyFailed: throw .requestBodyFailed(error.description)
             default: throw .unreachable(error.description)
             }
         }
