@@ -26,6 +26,7 @@ public final class AdminServer: Service, Sendable {
     private let logger: Logger
     private let onListening: @Sendable (String) async -> Void
     private let reloadsOnHangup: Bool
+    private let connections = AdminConnections()
 
     /// - Parameters:
     ///   - reloadsOnHangup: SIGHUP reloads the configuration, as `gosgatectl reload` does (the daemon
@@ -50,6 +51,7 @@ public final class AdminServer: Service, Sendable {
         logger.notice("admin API listening on \(path)")
         await onListening(path)
         defer {
+            connections.closeAll()
             if case .path(let settings) = listener { unlink(settings.path) }
         }
         try await withGracefulShutdownHandler {
@@ -76,8 +78,9 @@ public final class AdminServer: Service, Sendable {
     private func bind() async throws -> (NIOAsyncChannel<Connection, Never>, String) {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            PeerCredentials.read(from: channel).flatMapThrowing { peer in
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { [connections] channel in
+            connections.register(channel)
+            return PeerCredentials.read(from: channel).flatMapThrowing { peer in
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
                 try pipeline.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: Self.maximumBodyBytes))

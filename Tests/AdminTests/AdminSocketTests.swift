@@ -69,7 +69,29 @@ struct AdminSocketTests {
                 }
             }
             #expect(try await load.status == 0)
+            // Every connection the servers accepted is closed with them, served or not.
+            var leaked = Self.descriptors(boundTo: path)
+            for _ in 0..<20 where !leaked.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                leaked = Self.descriptors(boundTo: path)
+            }
+            #expect(leaked.isEmpty, "descriptors still open on \(path): \(leaked)")
         }
+    }
+
+    /// This process's open sockets whose local address is the Unix socket `path`.
+    private static func descriptors(boundTo path: String) -> [CInt] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.compactMap(CInt.init).filter { descriptor in
+            var address = sockaddr_un()
+            var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            guard named == 0, address.sun_family == sa_family_t(AF_UNIX) else { return false }
+            let bound = withUnsafeBytes(of: address.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return bound == path
+        }.sorted()
     }
 
     @Test func liveSocketIsNeverTakenOver() async throws {

@@ -168,9 +168,15 @@ import Testing
         return nil
     }
 
-    /// Duplicates two sockets onto the lowest free pair of consecutive descriptors.
+    /// Duplicates two sockets onto two consecutive descriptors whose next one is closed too (the test
+    /// relies on it). The search starts near the descriptor limit: the kernel hands out the lowest free
+    /// numbers, so sockets that other parts of this process open meanwhile do not land there.
     static func consecutivePair(_ a: CInt, _ b: CInt) -> CInt? {
-        for candidate in CInt(100)..<CInt(1000) where fcntl(candidate, F_GETFD) < 0 && fcntl(candidate + 1, F_GETFD) < 0 {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        let top = CInt(min(limit.rlim_cur, 4096)) - 3
+        for candidate in stride(from: top, to: 100, by: -3)
+        where (0..<3).allSatisfy({ fcntl(candidate + $0, F_GETFD) < 0 }) {
             guard dup2(a, candidate) == candidate, dup2(b, candidate + 1) == candidate + 1 else { return nil }
             return candidate
         }
