@@ -6,11 +6,13 @@ import Synchronization
 /// writes: when it does not, the gateway forwards nothing (no unaudited call reaches EPGU).
 public final class CallAuditor: Sendable {
     private let store: GatewayStore
+    private let groupCommit: AuditGroupCommit
     private let healthy = Atomic<Bool>(true)
     private let lastError = Mutex<String?>(nil)
 
     public init(store: GatewayStore) {
         self.store = store
+        self.groupCommit = AuditGroupCommit(store: store)
     }
 
     /// False after a failed write, until `recheck()` succeeds.
@@ -19,13 +21,28 @@ public final class CallAuditor: Sendable {
     /// Why the last write failed.
     public var failure: String? { lastError.withLock { $0 } }
 
-    /// Appends a record; on failure marks the audit unhealthy and rethrows.
+    /// Audit transactions committed for proxied calls (several calls finishing together share one).
+    public var callCommits: Int { groupCommit.commitCount }
+
+    /// Appends a record now, on the caller's thread (admin and token events, which are rare); on
+    /// failure marks the audit unhealthy and rethrows.
     public func record(kind: AuditRecord.Kind, actor: String, subject: String, detail: [String: String]) throws(StoreError) {
         do {
             try store.appendAudit(kind: kind, actor: actor, subject: subject, detail: detail)
         } catch {
-            healthy.store(false, ordering: .releasing)
-            lastError.withLock { $0 = error.description }
+            markFailed(error)
+            throw error
+        }
+    }
+
+    /// Appends a proxied call's record with group commit, off the caller's thread, and returns once
+    /// it is committed; on failure marks the audit unhealthy and rethrows.
+    public func commit(kind: AuditRecord.Kind, actor: String, subject: String,
+                       detail: [String: String]) async throws(StoreError) {
+        do {
+            _ = try await groupCommit.append(AuditEntry(kind: kind, actor: actor, subject: subject, detail: detail))
+        } catch {
+            markFailed(error)
             throw error
         }
     }
@@ -42,5 +59,10 @@ public final class CallAuditor: Sendable {
             lastError.withLock { $0 = error.description }
             return false
         }
+    }
+
+    private func markFailed(_ error: StoreError) {
+        healthy.store(false, ordering: .releasing)
+        lastError.withLock { $0 = error.description }
     }
 }

@@ -51,14 +51,18 @@ public final class GatewayMetrics: Sendable {
         /// Calls being processed now (at most `gateway.max_concurrent_requests`).
         public var requestsInFlight: Int
         public var auditChainLength: Int
+        /// Audit transactions committed for proxied calls; below the number of calls when calls
+        /// finishing together share a commit.
+        public var auditCallCommits: Int
         /// identity → (state name, seconds to expiry or nil)
         public var tokens: [String: (state: String, secondsToExpiry: Double?)]
 
-        public init(queueDepth: Int, requestsInFlight: Int, auditChainLength: Int,
+        public init(queueDepth: Int, requestsInFlight: Int, auditChainLength: Int, auditCallCommits: Int,
                     tokens: [String: (state: String, secondsToExpiry: Double?)]) {
             self.queueDepth = queueDepth
             self.requestsInFlight = requestsInFlight
             self.auditChainLength = auditChainLength
+            self.auditCallCommits = auditCallCommits
             self.tokens = tokens
         }
     }
@@ -92,6 +96,9 @@ public final class GatewayMetrics: Sendable {
         lines.append("# HELP gosgate_audit_chain_length Records in the audit hash chain.")
         lines.append("# TYPE gosgate_audit_chain_length gauge")
         lines.append("gosgate_audit_chain_length \(gauges.auditChainLength)")
+        lines.append("# HELP gosgate_audit_call_commits_total Audit transactions committed for proxied calls (group commit).")
+        lines.append("# TYPE gosgate_audit_call_commits_total counter")
+        lines.append("gosgate_audit_call_commits_total \(gauges.auditCallCommits)")
         lines.append("# HELP gosgate_token_valid Whether the identity has a usable ESIA token (1) or not (0).")
         lines.append("# TYPE gosgate_token_valid gauge")
         lines.append("# HELP gosgate_token_expiry_seconds Seconds until the identity's token expires.")

@@ -151,7 +151,10 @@ public final class GatewayService: Sendable {
         // then whatever is left is cancelled (its clients see the connection close).
         groupConfiguration.maximumGracefulShutdownDuration = configuration.gateway.shutdownGrace
         groupConfiguration.maximumCancellationDuration = .seconds(5)
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        // Child tasks inherit the preference: every connection's work runs on NIO's loops.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singleton)) {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        }
         await signer.shutdown()
         upstream.shutdown()
     }

@@ -75,7 +75,7 @@ public struct HealthResponder: HTTPResponder {
         }
         let chainLength = (try? store.auditTail(limit: 1).last.map { Int($0.seq) }) ?? 0
         return GatewayMetrics.Gauges(queueDepth: await governor.queueDepth(), requestsInFlight: inflight.inUse,
-                                     auditChainLength: chainLength,
+                                     auditChainLength: chainLength, auditCallCommits: auditor.callCommits,
                                      tokens: tokens)
     }
 

@@ -163,9 +163,9 @@ public struct ProxyResponder: HTTPResponder {
             }
             await Self.discard(upstream.body)
             guard canReplay else {
-                try? auditor.record(kind: .proxy, actor: policy.name, subject: route.name,
-                                    detail: call.detail(status: 401, requestDigest: requestDigest.finish(),
-                                                        responseDigest: "-", outcome: "token_rejected_not_replayed"))
+                try? await auditor.commit(kind: .proxy, actor: policy.name, subject: route.name,
+                                          detail: call.detail(status: 401, requestDigest: requestDigest.finish(),
+                                                              responseDigest: "-", outcome: "token_rejected_not_replayed"))
                 throw LocalAnswer.tokenRejectedNotReplayed
             }
             lease = try await leaseToken(identity)
@@ -290,14 +290,14 @@ public struct ProxyResponder: HTTPResponder {
         let status = upstream.status
         let auditor = self.auditor, metrics = self.metrics, logger = self.logger
         let route = call.route?.name ?? "-", client = call.client ?? "-"
-        let audit: @Sendable (BodyDigest, String) throws -> Void = { responseDigest, outcome in
+        let audit: @Sendable (BodyDigest, String) async throws -> Void = { responseDigest, outcome in
             var call = call
             if call.orderID == nil { call.orderID = Self.orderID(in: responseDigest.prefix) }
             let detail = call.detail(status: Int(status.code), requestDigest: requestDigest.finish(),
                                      responseDigest: responseDigest.finish(), outcome: outcome)
             metrics.recordRequest(route: route, status: Int(status.code), client: client)
             do {
-                try auditor.record(kind: .proxy, actor: client, subject: route, detail: detail)
+                try await auditor.commit(kind: .proxy, actor: client, subject: route, detail: detail)
             } catch {
                 logger.critical("audit write failed; the gateway stops forwarding", metadata: ["error": "\(error)"])
                 throw error
@@ -310,7 +310,7 @@ public struct ProxyResponder: HTTPResponder {
         }
         if contentLength == 0 || status == .noContent || status == .notModified {
             await Self.discard(upstream.body)
-            try audit(BodyDigest(), "complete")
+            try await audit(BodyDigest(), "complete")
             return Response(status: status, headers: headers, body: ResponseBody(contentLength: 0) { writer in
                 try await writer.finish(nil)
             })
@@ -329,7 +329,7 @@ public struct ProxyResponder: HTTPResponder {
             } catch {
                 outcome = "aborted: \(error)"
             }
-            try audit(responseDigest, outcome)
+            try await audit(responseDigest, outcome)
             guard outcome == "complete" else { throw UpstreamBodyAborted() }
             if let held { try await writer.write(held) }
             try await writer.finish(nil)

@@ -141,10 +141,6 @@ public final class GatewayStore: Sendable {
 
     // MARK: Audit chain
 
-    /// Appends an event to the chain and returns the stored record.
-    ///
-    /// The write is a single immediate transaction, so concurrent appends from several tasks or
-    /// processes still form one unbroken chain.
     /// Sorted keys, so a record's text (and hash) does not depend on dictionary order. Encoding
     /// does not change the encoder, so the one instance serves every append.
     private static let detailEncoder: JSONEncoder = {
@@ -153,25 +149,44 @@ public final class GatewayStore: Sendable {
         return encoder
     }()
 
+    /// Appends an event to the chain and returns the stored record.
     @discardableResult
     public func appendAudit(kind: AuditRecord.Kind, actor: String, subject: String = "",
                             detail: [String: String] = [:], at now: Date = Date()) throws(StoreError) -> AuditRecord {
-        let detailJSON: String
-        do {
-            detailJSON = String(decoding: try Self.detailEncoder.encode(detail), as: UTF8.self)
-        } catch {
-            throw .invalidValue("audit detail is not encodable: \(error)")
+        let records = try appendAudit([AuditEntry(kind: kind, actor: actor, subject: subject, detail: detail, at: now)])
+        return records[0]
+    }
+
+    /// Appends events to the chain in order, in one transaction: all of them are committed, or
+    /// none. The transaction is immediate, so concurrent appends from several tasks or processes
+    /// still form one unbroken chain.
+    @discardableResult
+    public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) -> [AuditRecord] {
+        var texts: [String] = []
+        texts.reserveCapacity(entries.count)
+        for entry in entries {
+            do {
+                texts.append(String(decoding: try Self.detailEncoder.encode(entry.detail), as: UTF8.self))
+            } catch {
+                throw .invalidValue("audit detail is not encodable: \(error)")
+            }
         }
-        // SQLite keeps milliseconds; hash exactly what will be read back.
-        let at = Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded() / 1000)
-        return try write { db in
-            let last = try AuditRecord.order(Column("seq").desc).fetchOne(db)
-            var record = AuditRecord(seq: (last?.seq ?? 0) + 1, at: at, kind: kind, actor: actor, subject: subject,
-                                     detail: detailJSON, prevHash: last?.hash ?? AuditRecord.genesisHash,
-                                     hash: Data())
-            record.hash = try record.expectedHash()
-            try record.insert(db)
-            return record
+        return try write { [texts] db in
+            var previous = try AuditRecord.order(Column("seq").desc).fetchOne(db)
+            var records: [AuditRecord] = []
+            records.reserveCapacity(entries.count)
+            for (entry, detail) in zip(entries, texts) {
+                // SQLite keeps milliseconds; hash exactly what will be read back.
+                let at = Date(timeIntervalSince1970: (entry.at.timeIntervalSince1970 * 1000).rounded() / 1000)
+                var record = AuditRecord(seq: (previous?.seq ?? 0) + 1, at: at, kind: entry.kind, actor: entry.actor,
+                                         subject: entry.subject, detail: detail,
+                                         prevHash: previous?.hash ?? AuditRecord.genesisHash, hash: Data())
+                record.hash = try record.expectedHash()
+                try record.insert(db)
+                records.append(record)
+                previous = record
+            }
+            return records
         }
     }
 
