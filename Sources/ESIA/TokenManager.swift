@@ -79,6 +79,13 @@ public actor TokenManager {
         throw refusal()
     }
 
+    /// The held token if it is valid now, without waiting and without starting a first acquisition
+    /// (the gateway's per-call fast path; it falls back to `lease()`). A stale token still starts
+    /// the background refresh, as `lease()` does.
+    public func leaseIfHeld() -> Lease? {
+        usableLease()
+    }
+
     /// Drops `generation` after EPGU rejected it, and starts obtaining a new one. Later calls with
     /// the same generation (other requests that saw the same 401) do nothing: no stampede.
     public func invalidate(generation rejected: UInt64) {

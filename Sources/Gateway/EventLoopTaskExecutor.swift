@@ -9,9 +9,13 @@ import NIOPosix
 /// enqueued it (`any()` is sticky to the current loop), so a call mostly stays on one thread.
 /// Blocking work does not belong here: token operations run on the token worker's own queue.
 final class EventLoopTaskExecutor: TaskExecutor {
+    /// The executor over `MultiThreadedEventLoopGroup.singleton`. It lives as long as the process:
+    /// tasks hold their preferred executor unowned, and a task may outlive the scope that set it.
+    static let singleton = EventLoopTaskExecutor(group: .singleton)
+
     private let group: MultiThreadedEventLoopGroup
 
-    init(group: MultiThreadedEventLoopGroup) {
+    private init(group: MultiThreadedEventLoopGroup) {
         self.group = group
     }
 

@@ -152,7 +152,7 @@ public final class GatewayService: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = configuration.gateway.shutdownGrace
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         // Child tasks inherit the preference: every connection's work runs on NIO's loops.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singleton)) {
+        try await withTaskExecutorPreference(EventLoopTaskExecutor.singleton) {
             try await ServiceGroup(configuration: groupConfiguration).run()
         }
         await signer.shutdown()

@@ -223,6 +223,8 @@ public struct ProxyResponder: HTTPResponder {
     }
 
     private func leaseToken(_ identity: GatewayIdentity) async throws -> TokenManager.Lease {
+        // Almost every call finds a valid token: no timer and no child tasks for those.
+        if let lease = await identity.tokens.leaseIfHeld() { return lease }
         let wait = settings.tokenWait
         let outcome = await withTaskGroup(of: Result<TokenManager.Lease, TokenManager.Refusal>?.self) { group in
             group.addTask {

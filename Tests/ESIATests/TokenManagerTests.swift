@@ -99,6 +99,23 @@ final class EventLog: TokenEventSink {
         #expect(await manager.status().state == .fresh)
     }
 
+    @Test func leaseIfHeldNeverWaitsAndNeverStartsTheFirstAcquisition() async throws {
+        let source = ScriptedSource(clock: clock, [.token(lifetime: 3600)])
+        let manager = manager(source)
+        #expect(await manager.leaseIfHeld() == nil)
+        await manager.settle()
+        #expect(source.calls == 0, "asking what is held does not call ESIA")
+        let first = try await manager.lease()
+        #expect(await manager.leaseIfHeld() == first)
+        clock.advance(3600 - 200)  // stale: still handed out, and one refresh starts
+        #expect(await manager.leaseIfHeld() == first)
+        await manager.settle()
+        #expect(source.calls == 2)
+        #expect(await manager.leaseIfHeld()?.generation == 2)
+        clock.advance(3600)  // expired, and nothing newer: never handed out
+        #expect(await manager.leaseIfHeld() == nil)
+    }
+
     @Test func esiaDownServesTheStaleTokenUntilExpiryThenSaysWhy() async throws {
         let source = ScriptedSource(clock: clock, [.token(lifetime: 3600)])
         let events = EventLog()
