@@ -141,14 +141,6 @@ public final class GatewayStore: Sendable {
 
     // MARK: Audit chain
 
-    /// Sorted keys, so a record's text (and hash) does not depend on dictionary order. Encoding
-    /// does not change the encoder, so the one instance serves every append.
-    private static let detailEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
     /// Appends an event to the chain and returns the stored record.
     @discardableResult
     public func appendAudit(kind: AuditRecord.Kind, actor: String, subject: String = "",
@@ -162,17 +154,12 @@ public final class GatewayStore: Sendable {
     /// still form one unbroken chain.
     @discardableResult
     public func appendAudit(_ entries: [AuditEntry]) throws(StoreError) -> [AuditRecord] {
-        var texts: [String] = []
-        texts.reserveCapacity(entries.count)
-        for entry in entries {
-            do {
-                texts.append(String(decoding: try Self.detailEncoder.encode(entry.detail), as: UTF8.self))
-            } catch {
-                throw .invalidValue("audit detail is not encodable: \(error)")
-            }
-        }
-        return try write { [texts] db in
+        let texts = entries.map { AuditDetailText.json($0.detail) }
+        return try write { db in
             var previous = try AuditRecord.order(Column("seq").desc).fetchOne(db)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO audit (seq, at, kind, actor, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             var records: [AuditRecord] = []
             records.reserveCapacity(entries.count)
             for (entry, detail) in zip(entries, texts) {
@@ -182,7 +169,8 @@ public final class GatewayStore: Sendable {
                                          subject: entry.subject, detail: detail,
                                          prevHash: previous?.hash ?? AuditRecord.genesisHash, hash: Data())
                 record.hash = try record.expectedHash()
-                try record.insert(db)
+                try insert.execute(arguments: [record.seq, record.at, record.kind.rawValue, record.actor, record.subject,
+                                                record.detail, record.prevHash, record.hash])
                 records.append(record)
                 previous = record
             }

@@ -170,3 +170,41 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         #expect(verification.count == 50)
     }
 }
+
+/// The detail text of a record is JSON that Python's `json` module reads back as exactly the detail
+/// given, keys in order — whatever the values hold.
+@Suite struct AuditDetailTextTests {
+    @Test func storedDetailIsJSONThatPythonReadsBackExactly() async throws {
+        let details: [[String: String]] = [
+            [:],
+            ["path": "/api/gusmev/order", "status": "200"],
+            ["quote": #"say "hi""#, "backslash": #"C:\temp\"#, "slash": "a/b"],
+            ["controls": "line\nfeed\rreturn\ttab\u{08}bs\u{0C}ff\u{01}\u{1F}\u{7F}", "nul": "a\u{0}b"],
+            ["кириллица": "Заявление № 5 — «принято»", "emoji": "👍🏽", "B": "upper", "a": "lower", "ä": "umlaut"],
+        ]
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try GatewayStore(path: directory.path("detail.sqlite"))
+        let texts = try details.map { try store.appendAudit(kind: .proxy, actor: "t", detail: $0).detail }
+        #expect(!texts.contains { $0.contains("\n") }, "one line each")
+
+        let script = """
+        import json, sys
+        for line in sys.stdin.read().split("\\n"):
+            value = json.loads(line)
+            print(json.dumps([list(value.keys()), value], ensure_ascii=True))
+        """
+        let parsed = try await ChildProcess.run("/usr/bin/python3", ["-c", script], stdin: Data(texts.joined(separator: "\n").utf8))
+        try #require(parsed.status == 0, "python could not read the detail: \(parsed.stderr)")
+        let lines = parsed.stdoutText.split(separator: "\n")
+        try #require(lines.count == details.count)
+        for (line, detail) in zip(lines, details) {
+            let pair = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Any])
+            let keys = try #require(pair[0] as? [String])
+            let value = try #require(pair[1] as? [String: String])
+            #expect(value == detail)
+            #expect(keys == detail.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        }
+        #expect(try store.verifyAudit().isIntact)
+    }
+}
