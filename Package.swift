@@ -78,7 +78,6 @@ let package = Package(
         // The admin API on a Unix socket (SO_PEERCRED tiers) and its client for gosgatectl.
         .target(name: "Admin", dependencies: [
             "Gateway", "Store", "Config", "Token", "ESIA", "Systemd",
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,5 @@
-import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// Every connection the admin listener accepted and has not yet closed.
 ///
@@ -13,12 +13,12 @@ final class AdminConnections: Sendable {
         var stopped = false
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     /// Tracks `channel` until it closes; closes it now if the server has already stopped.
     func register(_ channel: any Channel) {
         let key = ObjectIdentifier(channel)
-        let admitted = state.withLockedValue { state -> Bool in
+        let admitted = state.withLock { state -> Bool in
             guard !state.stopped else { return false }
             state.open[key] = channel
             return true
@@ -27,14 +27,14 @@ final class AdminConnections: Sendable {
             channel.close(promise: nil)
             return
         }
-        channel.closeFuture.whenComplete { [state] _ in
-            state.withLockedValue { _ = $0.open.removeValue(forKey: key) }
+        channel.closeFuture.whenComplete { _ in
+            self.state.withLock { _ = $0.open.removeValue(forKey: key) }
         }
     }
 
     /// Closes every tracked connection and refuses new ones.
     func closeAll() {
-        let remaining = state.withLockedValue { state -> [any Channel] in
+        let remaining = state.withLock { state -> [any Channel] in
             state.stopped = true
             defer { state.open.removeAll() }
             return Array(state.open.values)

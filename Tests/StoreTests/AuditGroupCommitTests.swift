@@ -27,13 +27,6 @@ import Testing
         return holder
     }
 
-    private static func sqlite(_ path: String, _ sql: String) async throws -> String {
-        // Many readers start at once: let each wait for SQLite's shared-memory lock instead of failing.
-        let result = try await ChildProcess.run("/usr/bin/sqlite3", ["-cmd", ".timeout 5000", path, sql])
-        try #require(result.status == 0, "sqlite3: \(result.stderr)")
-        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func eventsArrivingDuringACommitShareTheNextOne() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -47,7 +40,7 @@ import Testing
                 group.addTask {
                     let record = try await commit.append(AuditEntry(kind: .proxy, actor: "client-\(index % 7)", subject: "order"))
                     // Returned means committed: another connection (the sqlite3 CLI) already sees it.
-                    let visible = try await Self.sqlite(path, "SELECT count(*) FROM audit WHERE seq = \(record.seq);")
+                    let visible = try await sqlite(path, "SELECT count(*) FROM audit WHERE seq = \(record.seq);")
                     #expect(visible == "1", "record \(record.seq) returned before it was committed")
                     return record.seq
                 }
@@ -58,7 +51,7 @@ import Testing
 
         #expect(Set(sequenceNumbers) == Set(1...200))
         #expect(commit.commitCount <= 2, "200 events waiting on one lock took \(commit.commitCount) commits")
-        #expect(try await Self.sqlite(path, "SELECT count(*), count(DISTINCT seq), max(seq) FROM audit;") == "200|200|200")
+        #expect(try await sqlite(path, "SELECT count(*), count(DISTINCT seq), max(seq) FROM audit;") == "200|200|200")
         let verification = try store.verifyAudit()
         #expect(verification.isIntact)
     }
@@ -70,7 +63,7 @@ import Testing
         let store = try GatewayStore(path: path)
         try store.appendAudit(kind: .system, actor: "gosgated", subject: "start")
         // The database refuses one actor, as a full disk or a broken file would refuse everything.
-        _ = try await Self.sqlite(path, """
+        _ = try await sqlite(path, """
             CREATE TRIGGER refuse_poison BEFORE INSERT ON audit WHEN NEW.actor = 'poison'
             BEGIN SELECT RAISE(ABORT, 'poison refused'); END;
             """)
@@ -97,7 +90,7 @@ import Testing
         #expect(try await first.seq == 2)
         #expect(try await holder.value.status == 0)
         #expect(outcomes == Array(repeating: false, count: 11), "every event of the failed transaction fails")
-        #expect(try await Self.sqlite(path, "SELECT group_concat(actor) FROM audit ORDER BY seq;") == "gosgated,early")
+        #expect(try await sqlite(path, "SELECT group_concat(actor) FROM audit ORDER BY seq;") == "gosgated,early")
 
         let after = try await commit.append(AuditEntry(kind: .proxy, actor: "later", subject: "order"))
         #expect(after.seq == 3)

@@ -3,22 +3,8 @@ import Store
 import TestSupport
 import Testing
 
-/// Runs the system `sqlite3` CLI (a peer nobody here wrote) against a database file.
-private func sqlite(_ path: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [path, sql]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
 @Suite struct GatewayStoreTests {
-    @Test func createsAPrivateWALDatabaseWithForeignKeys() throws {
+    @Test func createsAPrivateWALDatabaseWithForeignKeys() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("gosgate.sqlite")
@@ -26,8 +12,8 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         #expect(try store.appliedMigrations() == ["v1-identities-clients-audit"])
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        #expect(try sqlite(path, "PRAGMA journal_mode;") == "wal")
-        #expect(try sqlite(path, "SELECT name FROM sqlite_master WHERE type='table' AND name IN ('identity','client','audit') ORDER BY name;")
+        #expect(try await sqlite(path, "PRAGMA journal_mode;") == "wal")
+        #expect(try await sqlite(path, "SELECT name FROM sqlite_master WHERE type='table' AND name IN ('identity','client','audit') ORDER BY name;")
                 == "audit\nclient\nidentity")
         // Reopening an existing database applies nothing twice.
         let reopened = try GatewayStore(path: path)
@@ -55,7 +41,7 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         #expect(identity.maskedAPIKey?.contains("4f89") == false)
     }
 
-    @Test func clientKeysAuthenticateUntilRevoked() throws {
+    @Test func clientKeysAuthenticateUntilRevoked() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("db.sqlite")
@@ -66,7 +52,7 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
 
         // The secret is not stored anywhere in the file, only its hash.
         let secretPart = String(key.text.split(separator: "_")[2])
-        let dump = try sqlite(path, ".dump client")
+        let dump = try await sqlite(path, ".dump client")
         #expect(!dump.contains(secretPart))
         #expect(dump.contains(client.keyID))
 
@@ -135,7 +121,7 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         #expect(record.hash == output.stdout)
     }
 
-    @Test func editedDeletedAndReorderedRowsAreDetected() throws {
+    @Test func editedDeletedAndReorderedRowsAreDetected() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let (_, path) = try filledStore(dir)
@@ -147,8 +133,8 @@ private func sqlite(_ path: String, _ sql: String) throws -> String {
         ]
         for (sql, brokenSeq, word) in tampering {
             let copy = dir.path("copy-\(brokenSeq)-\(word).sqlite")
-            _ = try sqlite(path, "VACUUM INTO '\(copy)';")
-            _ = try sqlite(copy, sql)
+            _ = try await sqlite(path, "VACUUM INTO '\(copy)';")
+            _ = try await sqlite(copy, sql)
             let verification = try GatewayStore(path: copy).verifyAudit()
             #expect(!verification.isIntact, "tampering not detected: \(sql)")
             #expect(verification.firstBreak?.seq == brokenSeq, "\(sql)")
