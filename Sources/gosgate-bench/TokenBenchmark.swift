@@ -26,29 +26,22 @@ struct TokenBenchmark: AsyncParsableCommand {
     @Option(help: "Measurements per row (the fastest is reported).")
     var iterations = 25
 
-    @Option(help: "OpenSC's PKCS#11 module.")
-    var module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
-
-    @Option(help: "The virtual card executable (default: next to this program).")
-    var vcard: String?
-
-    @Option(help: "vpcd port of the first virtual reader.")
-    var port = 35963
+    @OptionGroup var card: VirtualCardOptions
 
     func run() async throws {
-        let rig = try VirtualCardRig(vcard: vcard ?? Self.sibling("gosgate-vcard"), port: port)
+        let rig = try VirtualCardRig(vcard: card.vcardPath, port: card.port)
         defer { rig.stop() }
         try await rig.waitForCard()
         print("gosgate-bench token: \(iterations) measurements per row (fastest run of each), virtual Rutoken ECP "
               + "serial \(rig.serial) on pcscd + vpcd\(rig.ownsPCSCD ? " (started here)" : " (already running)")")
-        print("peer: \(try Self.peerVersion()) with \(module)\n")
+        print("peer: \(try Self.peerVersion()) with \(card.module)\n")
 
         let digest = try Streebog.hash256(Data("gosgate token benchmark".utf8))
         let digestPath = rig.directory.appendingPathComponent("digest.bin").path
         try digest.write(to: URL(fileURLWithPath: digestPath))
         let signaturePath = rig.directory.appendingPathComponent("tool.sig").path
         let tool = "/usr/bin/pkcs11-tool"
-        let base = ["--module", module, "--login", "--pin", rig.pin]
+        let base = ["--module", card.module, "--login", "--pin", rig.pin]
 
         // The peer, as processes.
         // Every row is the fastest of `iterations` runs, ours and the peers' alike: on a shared machine
@@ -85,7 +78,7 @@ struct TokenBenchmark: AsyncParsableCommand {
         var sessionRows: [(String, Duration, Duration)] = []
         var signatureRows: [(String, Duration, Duration)] = []
         for kind in TokenDriverKind.allCases {
-            let configuration = rig.configuration(kind, module: module)
+            let configuration = rig.configuration(kind, module: card.module)
             let pin: String? = kind == .file ? nil : rig.pin
             let session = try await fastestAsync {
                 let signer = try await TokenSigner.open(configuration, pin: try Self.pin(pin), logger: Self.quietLogger)
@@ -153,11 +146,5 @@ struct TokenBenchmark: AsyncParsableCommand {
     private static func peerVersion() throws -> String {
         let output = try BenchProcess.capture("/usr/bin/opensc-tool", ["--info"])
         return "pkcs11-tool from " + (output.split(separator: "\n").first.map(String.init) ?? "OpenSC")
-    }
-
-    /// A product built next to this program.
-    static func sibling(_ name: String) -> String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        return executable.deletingLastPathComponent().appendingPathComponent(name).path
     }
 }

@@ -33,14 +33,7 @@ struct TokenRefreshBenchmark: AsyncParsableCommand {
     @Option(help: "Drivers to measure, comma-separated (pcsc, pkcs11).")
     var drivers = "pcsc,pkcs11"
 
-    @Option(help: "OpenSC's PKCS#11 module.")
-    var module = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
-
-    @Option(help: "The virtual card executable (default: next to this program).")
-    var vcard: String?
-
-    @Option(help: "vpcd port of the first virtual reader.")
-    var port = 35963
+    @OptionGroup var card: VirtualCardOptions
 
     /// Our share of the total that issue #5 allows.
     static let budget: Duration = .milliseconds(100)
@@ -77,7 +70,7 @@ struct TokenRefreshBenchmark: AsyncParsableCommand {
         }
         let rig: VirtualCardRig
         do {
-            rig = try VirtualCardRig(vcard: vcard ?? TokenBenchmark.sibling("gosgate-vcard"), port: port,
+            rig = try VirtualCardRig(vcard: card.vcardPath, port: card.port,
                                      signer: (initialized.signerKey, initialized.signerCertificate))
         } catch {
             await stand.stop()
@@ -128,7 +121,7 @@ struct TokenRefreshBenchmark: AsyncParsableCommand {
     /// waiting for the card, after one unmeasured acquisition that opens the signer.
     private func measure(_ kind: TokenDriverKind, rig: VirtualCardRig,
                          identity: BenchIdentity) async throws -> (idle: [Sample], waiting: [Sample]) {
-        let holder = SignerHolder(configuration: rig.configuration(kind, module: module), pin: try TokenPIN(rig.pin),
+        let holder = SignerHolder(configuration: rig.configuration(kind, module: card.module), pin: try TokenPIN(rig.pin),
                                   logger: TokenBenchmark.quietLogger)
         guard let monitor = holder.monitor else { throw ValidationError("the \(kind) driver has no presence monitor") }
         let wakeUp = InsertionWakeUp()
